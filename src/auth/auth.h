@@ -58,11 +58,12 @@ typedef struct auth_settings {
     const char *jwks_file;             /* NULL/empty: JWT login disabled */
     const char *jwt_issuer;            /* required iss when jwks_file is set */
     const char *jwt_audience;          /* required aud (string or array member) */
-    int64_t jwt_leeway_s;              /* clock skew allowed for exp/nbf (default 30) */
+    int64_t jwt_leeway_s;              /* clock skew allowed for exp/nbf (default 30; 0 = none,
+                                          negative = default; at most 3600) */
     int64_t session_ttl_s;             /* session lifetime (default 8 h) */
     int lockout_threshold;             /* failed logins before lock-out (default 5) */
     int64_t lockout_s;                 /* lock-out duration (default 15 min) */
-} auth_settings;
+} auth_settings;                       /* ttl/threshold/lockout: 0 (unset) = default */
 
 typedef struct auth_ctx auth_ctx;
 
@@ -82,12 +83,15 @@ typedef struct auth_session_token {
 
 /* Verify username + password (argon2id), apply lock-out, create a session.
  * KN_EUNAUTH for unknown user, wrong password or disabled user (same message for
- * all, so usernames cannot be probed); KN_ELOCKED while locked out.
- * Writes an audit event (auth.login, outcome ok/denied). */
+ * all, so usernames cannot be probed; unknown users still cost one argon2id
+ * verification); KN_ELOCKED while locked out (password not checked). Each wrong
+ * password counts towards the lock-out. Writes an audit event (auth.login,
+ * outcome ok/denied/locked). */
 int auth_login(auth_ctx *ctx, const char *username, const char *password, const char *request_id,
                auth_session_token *out, kn_err *err);
 
-/* Resolve a session cookie into a principal. KN_EUNAUTH if unknown/expired/user disabled. */
+/* Resolve a session cookie into a principal (csrf_token filled). KN_EUNAUTH if
+ * unknown/expired (an expired session is deleted)/user disabled. */
 int auth_session_principal(auth_ctx *ctx, const char *cookie, auth_principal *out, kn_err *err);
 
 /* End a session (idempotent). */
@@ -103,7 +107,8 @@ int auth_check_csrf(const auth_principal *p, const char *header_value, kn_err *e
  * verified against the JWKS (alg, signature, iss, aud, exp, nbf, with leeway)
  * and mapped to the registered client by its client_id claim; the token's
  * `scope` claim becomes principal.scopes. Anything else is treated as an API
- * key and looked up by SHA-256. KN_EUNAUTH with a reason on any failure. */
+ * key and looked up by SHA-256. KN_EUNAUTH with a reason on any failure
+ * ("token expired", "wrong issuer", "bad signature", "invalid API key", ...). */
 int auth_bearer_principal(auth_ctx *ctx, const char *token, auth_principal *out, kn_err *err);
 
 /* ---- Access decisions: the one place ---- */

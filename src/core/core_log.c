@@ -96,7 +96,7 @@ void kn_log(int level, const char *event, const char *fields, ...)
         json_object_update_missing(line, obj);
     else if (fields)
         json_object_set_new(line, "log_error", json_string("bad field format"));
-    char *text = json_dumps(line, JSON_COMPACT);
+    char *text = json_dumps(line, JSON_COMPACT | JSON_REAL_PRECISION(10));
     if (text) {
         size_t len = strlen(text);
         char stackline[4096];

@@ -1,0 +1,128 @@
+/* http_routes.c - the one route table of the HTTP API and the matcher.
+ *
+ * Each row says everything the dispatcher (http_dispatch.c) enforces before the
+ * handler runs: authentication, roles, the municipality path parameter, the
+ * client scope, the body kind and its size limit. Paths outside this table are
+ * static files (GET) or 404/405 problems.
+ */
+#include "http_int.h"
+
+#include <string.h>
+
+#define MUNICIPAL_ROLES                                                                            \
+    (AUTH_ROLE_OPERATOR | AUTH_ROLE_CASE_WORKER | AUTH_ROLE_NURSE | AUTH_ROLE_COORDINATOR |        \
+     AUTH_ROLE_ADMIN)
+#define CITIZEN_WRITERS (AUTH_ROLE_CASE_WORKER | AUTH_ROLE_COORDINATOR | AUTH_ROLE_ADMIN)
+#define METRICS_READERS (AUTH_ROLE_ADMIN | AUTH_ROLE_AUDITOR)
+#define CITIZENS "/api/v1/municipalities/{orgnr}/citizens"
+
+/* clang-format off */
+static const http_route routes[] = {
+/*   method    pattern                   handler                auth            roles                            client roles   org      scope                   body            max body */
+    {"GET",    "/healthz",               http_h_healthz,        HTTP_AUTH_NONE, 0,                               0,             NULL,    NULL,                   HTTP_BODY_NONE, 0},
+    {"GET",    "/readyz",                http_h_readyz,         HTTP_AUTH_NONE, 0,                               0,             NULL,    NULL,                   HTTP_BODY_NONE, 0},
+    /* users need admin or auditor; a machine client only the scope (and any grant) */
+    {"GET",    "/metrics",               http_h_metrics,        HTTP_AUTH_ANY,  METRICS_READERS,                 AUTH_ROLE_ANY, NULL,    "knute/metrics",        HTTP_BODY_NONE, 0},
+    {"POST",   "/api/v1/session",        http_h_session_create, HTTP_AUTH_NONE, 0,                               0,             NULL,    NULL,                   HTTP_BODY_JSON, 4096},
+    {"GET",    "/api/v1/session",        http_h_session_get,    HTTP_AUTH_ANY,  0,                               0,             NULL,    NULL,                   HTTP_BODY_NONE, 0},
+    {"DELETE", "/api/v1/session",        http_h_session_delete, HTTP_AUTH_ANY,  0,                               0,             NULL,    NULL,                   HTTP_BODY_NONE, 0},
+    {"GET",    "/api/v1/noop",           http_h_noop,           HTTP_AUTH_ANY,  AUTH_ROLE_ANY,                   0,             NULL,    "knute/api",            HTTP_BODY_NONE, 0},
+    {"POST",   CITIZENS,                 http_h_citizen_create, HTTP_AUTH_ANY,  CITIZEN_WRITERS,                 0,             "orgnr", "knute/citizens.write", HTTP_BODY_JSON, 16384},
+    {"GET",    CITIZENS,                 http_h_citizen_list,   HTTP_AUTH_ANY,  MUNICIPAL_ROLES,                 0,             "orgnr", "knute/citizens.read",  HTTP_BODY_NONE, 0},
+    /* citizen_get checks access itself: the municipality is known only after loading. */
+    {"GET",    "/api/v1/citizens/{id}",  http_h_citizen_get,    HTTP_AUTH_ANY,  0,                               0,             NULL,    "knute/citizens.read",  HTTP_BODY_NONE, 0},
+    {"GET",    "/api/v1/users",          http_h_users,          HTTP_AUTH_ANY,  AUTH_ROLE_ADMIN,                 0,             NULL,    "knute/admin",          HTTP_BODY_NONE, 0},
+    {"GET",    "/api/v1/organisations",  http_h_orgs,           HTTP_AUTH_ANY,  0,                               0,             NULL,    NULL,                   HTTP_BODY_NONE, 0},
+    /* the handler narrows reads to municipalities where the caller is auditor */
+    {"GET",    "/api/v1/audit",          http_h_audit,          HTTP_AUTH_ANY,  AUTH_ROLE_AUDITOR,               0,             NULL,    "knute/audit",          HTTP_BODY_NONE, 0},
+};
+/* clang-format on */
+
+const http_route *http_routes(size_t *n)
+{
+    *n = sizeof routes / sizeof routes[0];
+    return routes;
+}
+
+static int param_add(http_params *params, const char *name, size_t name_len, const char *value,
+                     size_t value_len)
+{
+    if (params->n >= HTTP_MAX_PARAMS || name_len >= sizeof params->items[0].name ||
+        value_len >= HTTP_PARAM_MAX)
+        return 0;
+    memcpy(params->items[params->n].name, name, name_len);
+    params->items[params->n].name[name_len] = '\0';
+    memcpy(params->items[params->n].value, value, value_len);
+    params->items[params->n].value[value_len] = '\0';
+    params->n++;
+    return 1;
+}
+
+int http_pattern_match(const char *pattern, const char *path, http_params *params)
+{
+    params->n = 0;
+    while (*pattern && *path) {
+        if (*pattern == '{') {
+            const char *close = strchr(pattern, '}');
+            size_t seg = strcspn(path, "/");
+            if (!close || seg == 0 ||
+                !param_add(params, pattern + 1, (size_t)(close - pattern - 1), path, seg))
+                return 0;
+            pattern = close + 1;
+            path += seg;
+        } else if (*pattern++ != *path++) {
+            return 0;
+        }
+    }
+    return *pattern == '\0' && *path == '\0';
+}
+
+/* Append method to a ", "-separated Allow list unless present or full. */
+static void allow_one(char *allow, size_t size, const char *method)
+{
+    size_t used = strlen(allow), len = strlen(method);
+    if (strstr(allow, method) || used + len + 2 >= size)
+        return;
+    if (used) {
+        memcpy(allow + used, ", ", 2);
+        used += 2;
+    }
+    memcpy(allow + used, method, len + 1);
+}
+
+static void allow_add(char *allow, size_t size, const char *method)
+{
+    allow_one(allow, size, method);
+    if (strcmp(method, "GET") == 0)
+        allow_one(allow, size, "HEAD");
+}
+
+int http_route_find(const http_route *table, size_t n, const char *method, const char *path,
+                    http_match *out)
+{
+    const char *want = strcmp(method, "HEAD") == 0 ? "GET" : method;
+    int path_known = 0;
+    http_params params;
+    out->route = NULL;
+    out->allow[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        if (!http_pattern_match(table[i].pattern, path, &params))
+            continue;
+        if (strcmp(table[i].method, want) == 0) {
+            out->route = &table[i];
+            out->params = params;
+            return KN_OK;
+        }
+        path_known = 1;
+        allow_add(out->allow, sizeof out->allow, table[i].method);
+    }
+    return path_known ? KN_EMETHOD : KN_ENOTFOUND;
+}
+
+const char *http_param(const http_params *params, const char *name)
+{
+    for (size_t i = 0; name && i < params->n; i++)
+        if (strcmp(params->items[i].name, name) == 0)
+            return params->items[i].value;
+    return NULL;
+}
