@@ -63,6 +63,8 @@ typedef struct auth_settings {
     int64_t session_ttl_s;             /* session lifetime (default 8 h) */
     int lockout_threshold;             /* failed logins before lock-out (default 5) */
     int64_t lockout_s;                 /* lock-out duration (default 15 min) */
+    int64_t cache_ttl_s;               /* how long a proven credential is remembered
+                                          (auth_cache.h); 0 or less = no cache */
 } auth_settings;                       /* ttl/threshold/lockout: 0 (unset) = default */
 
 typedef struct auth_ctx auth_ctx;

@@ -60,6 +60,9 @@ static int apikey_principal(auth_ctx *ctx, const char *key, auth_principal *out,
         return kn_err_set(err, KN_EUNAUTH, "invalid API key");
     char hash[AUTH_SHA256_HEX_LEN];
     auth_sha256_hex(key, hash);
+    int64_t now = kn_now_s();
+    if (auth_cache_get(ctx->cache, hash, now, out))
+        return KN_OK;
     store_client client;
     memset(&client, 0, sizeof client);
     int rc = ctx->st->ops->client_get_by_key_hash(ctx->st, hash, &client, err);
@@ -68,6 +71,7 @@ static int apikey_principal(auth_ctx *ctx, const char *key, auth_principal *out,
         return rc;
     auth_principal_from_client(&client, out);
     kn_strcpy(out->scopes, sizeof out->scopes, client.scopes);
+    auth_cache_put(ctx->cache, hash, out, now, 0);
     return KN_OK;
 }
 
@@ -75,7 +79,12 @@ static int jwt_principal(auth_ctx *ctx, const char *token, auth_principal *out, 
 {
     if (!ctx->jwks)
         return kn_err_set(err, KN_EUNAUTH, "JWT bearer tokens are not configured");
-    auth_jwt_policy policy = {ctx->issuer, ctx->audience, ctx->leeway_s, kn_now_s()};
+    char hash[AUTH_SHA256_HEX_LEN];
+    auth_sha256_hex(token, hash);
+    int64_t now = kn_now_s();
+    if (auth_cache_get(ctx->cache, hash, now, out))
+        return KN_OK;
+    auth_jwt_policy policy = {ctx->issuer, ctx->audience, ctx->leeway_s, now};
     auth_jwt_claims claims;
     memset(&claims, 0, sizeof claims);
     int rc = auth_jwt_verify(ctx->jwks, &policy, token, &claims, err);
@@ -89,6 +98,7 @@ static int jwt_principal(auth_ctx *ctx, const char *token, auth_principal *out, 
         return rc;
     auth_principal_from_client(&client, out);
     kn_strcpy(out->scopes, sizeof out->scopes, claims.scopes);
+    auth_cache_put(ctx->cache, hash, out, now, claims.exp);
     return KN_OK;
 }
 

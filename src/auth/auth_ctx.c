@@ -13,6 +13,7 @@
 #define DEFAULT_LOCKOUT_THRESHOLD 5
 #define DEFAULT_LOCKOUT_S (15 * 60)
 #define MAX_LEEWAY_S 3600
+#define AUTH_CACHE_SLOTS 4096
 
 /* Zero (an unset field) or less means the default. */
 static int64_t or_default(int64_t value, int64_t fallback)
@@ -50,7 +51,11 @@ int auth_ctx_new(store *st, const auth_settings *settings, auth_ctx **out, kn_er
         return kn_err_set(err, KN_ENOMEM, "out of memory");
     ctx->st = st;
     auth_settings none = {0};
-    int rc = apply_settings(ctx, settings ? settings : &none, err);
+    if (!settings)
+        settings = &none;
+    int rc = apply_settings(ctx, settings, err);
+    if (rc == KN_OK)
+        rc = auth_cache_new(AUTH_CACHE_SLOTS, settings->cache_ttl_s, &ctx->cache, err);
     if (rc != KN_OK) {
         auth_ctx_free(ctx);
         return rc;
@@ -64,5 +69,6 @@ void auth_ctx_free(auth_ctx *ctx)
     if (!ctx)
         return;
     auth_jwks_free(ctx->jwks);
+    auth_cache_free(ctx->cache);
     free(ctx);
 }

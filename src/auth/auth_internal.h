@@ -6,6 +6,7 @@
 #define KN_AUTH_INTERNAL_H
 
 #include "auth.h"
+#include "auth_cache.h"
 #include "auth_jwt.h"
 
 #include <stddef.h>
@@ -22,6 +23,7 @@ struct auth_ctx {
     int lockout_threshold;
     int64_t lockout_s;
     auth_jwks *jwks; /* NULL: JWT bearer tokens are not accepted */
+    auth_cache *cache; /* credential -> principal; internally synchronised */
 };
 
 /* Lowercase hex SHA-256 of the string s (the lookup form of cookies and API keys). */

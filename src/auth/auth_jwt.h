@@ -57,6 +57,7 @@ typedef struct auth_jwt_policy {
 typedef struct auth_jwt_claims {
     char client_id[STORE_NAME_LEN]; /* client_id claim, else sub */
     char scopes[STORE_SCOPES_LEN];  /* scope claim, space-separated */
+    int64_t exp;                    /* exp claim (unix seconds) */
 } auth_jwt_claims;
 
 /* Verify a compact JWS (alg RS256/PS256/ES256 only) and its claims. */

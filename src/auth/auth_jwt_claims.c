@@ -40,7 +40,8 @@ static int audience_ok(const json_t *aud, const char *want)
     return 0;
 }
 
-static int check_times(const json_t *payload, const auth_jwt_policy *pol, kn_err *err)
+static int check_times(const json_t *payload, const auth_jwt_policy *pol, int64_t *exp_out,
+                       kn_err *err)
 {
     const json_t *nbf = json_object_get(payload, "nbf");
     const json_t *iat = json_object_get(payload, "iat");
@@ -57,6 +58,7 @@ static int check_times(const json_t *payload, const auth_jwt_policy *pol, kn_err
         return kn_err_set(err, KN_EUNAUTH, "malformed iat claim");
     if (iat && iat_v > pol->now + pol->leeway_s)
         return kn_err_set(err, KN_EUNAUTH, "token issued in the future");
+    *exp_out = exp_v;
     return KN_OK;
 }
 
@@ -119,7 +121,7 @@ int auth_jwt_check_claims(const json_t *payload, const auth_jwt_policy *policy,
         return kn_err_set(err, KN_EUNAUTH, "wrong issuer");
     if (!audience_ok(json_object_get(payload, "aud"), policy->audience))
         return kn_err_set(err, KN_EUNAUTH, "wrong audience");
-    int rc = check_times(payload, policy, err);
+    int rc = check_times(payload, policy, &out->exp, err);
     if (rc == KN_OK)
         rc = take_client_id(payload, out, err);
     if (rc == KN_OK)

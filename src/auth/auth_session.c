@@ -149,16 +149,22 @@ int auth_session_principal(auth_ctx *ctx, const char *cookie, auth_principal *ou
     store_session s;
     memset(&s, 0, sizeof s);
     auth_sha256_hex(cookie, s.token_hash);
+    int64_t now = kn_now_s();
+    if (auth_cache_get(ctx->cache, s.token_hash, now, out))
+        return KN_OK;
     int rc = ctx->st->ops->session_get(ctx->st, s.token_hash, &s, err);
     if (rc == KN_ENOTFOUND)
         return kn_err_set(err, KN_EUNAUTH, "no valid session");
     if (rc != KN_OK)
         return rc;
-    if (s.expires_at <= kn_now_s()) {
+    if (s.expires_at <= now) {
         ctx->st->ops->session_delete(ctx->st, s.token_hash, NULL);
         return kn_err_set(err, KN_EUNAUTH, "session expired");
     }
-    return user_of_session(ctx, &s, out, err);
+    rc = user_of_session(ctx, &s, out, err);
+    if (rc == KN_OK)
+        auth_cache_put(ctx->cache, s.token_hash, out, now, s.expires_at);
+    return rc;
 }
 
 int auth_logout(auth_ctx *ctx, const char *cookie, kn_err *err)
@@ -167,6 +173,7 @@ int auth_logout(auth_ctx *ctx, const char *cookie, kn_err *err)
         return KN_OK;
     char hash[AUTH_SHA256_HEX_LEN];
     auth_sha256_hex(cookie, hash);
+    auth_cache_remove(ctx->cache, hash);
     int rc = ctx->st->ops->session_delete(ctx->st, hash, err);
     if (rc == KN_ENOTFOUND) {
         kn_err_clear(err);

@@ -23,6 +23,7 @@ static void auth_settings_from(const kn_config *cfg, auth_settings *s)
     s->session_ttl_s = cfg->session_ttl_s;
     s->lockout_threshold = (int)cfg->lockout_threshold;
     s->lockout_s = cfg->lockout_s;
+    s->cache_ttl_s = cfg->auth_cache_s;
 }
 
 static void print_login_url(const kn_config *cfg, int port)

@@ -56,6 +56,7 @@ static const struct setting settings[] = {
     NUM("session_ttl_s", session_ttl_s, "28800", 60, 7L * 24 * 3600, "Lifetime of a web session."),
     NUM("lockout_threshold", lockout_threshold, "5", 1, 100, "Failed logins in a row before the account is locked."),
     NUM("lockout_s", lockout_s, "900", 1, 86400, "How long a locked account stays locked."),
+    NUM("auth_cache_s", auth_cache_s, "5", 0, 300, "Seconds a proven API key, token or session is remembered; disabling a user or client takes effect within this time (0 = no cache)."),
     ENUM("environment", environment, "test", "production|test", "production rejects synthetic person numbers; test rejects real ones."),
 };
 

@@ -44,6 +44,7 @@ typedef struct kn_config {
     long session_ttl_s;
     long lockout_threshold;
     long lockout_s;
+    long auth_cache_s;                /* credential cache lifetime; 0 = off */
     /* deployment */
     char environment[16];             /* production | test */
 } kn_config;
