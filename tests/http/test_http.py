@@ -571,6 +571,8 @@ def test_lockout(srv, threshold):
     R.check("user list shows laas as locked", re.search(r"^laas\s.*\blocked\b", lst, re.M), lst)
 
 
+AUTH_CACHE_S = 2  # the server setting this suite runs with
+
 def test_disabled(srv):
     r = Client(srv.url).login("slutta", STRONG_PASSWORD)
     problem_ok(r, 401, "unauthenticated")
@@ -581,8 +583,16 @@ def test_disabled(srv):
     secret(c.cookie, "session cookie")
     R.equal("byttet reads citizens", c.get(citizens_path()).status, 200)
     srv.cli("user", "disable", "byttet")
+    # Proven sessions are remembered for auth_cache_s: the disabled user's
+    # session must be refused within that time (plus a second of slack), not later.
+    disabled_at = time.monotonic()
     r = c.get(citizens_path())
+    while r.status == 200 and time.monotonic() - disabled_at < AUTH_CACHE_S + 1:
+        time.sleep(0.2)
+        r = c.get(citizens_path())
     problem_ok(r, 401, "unauthenticated")
+    R.check("disabled session refused within auth_cache_s",
+            time.monotonic() - disabled_at <= AUTH_CACHE_S + 1.5)
     r = Client(srv.url).login("byttet", STRONG_PASSWORD)
     problem_ok(r, 401, "unauthenticated")
 
@@ -934,7 +944,8 @@ def main():
         threshold = 5
         srv = knute.Server(args.knute, wd.path, args.web_root, settings={
             "jwks_file": jwks, "jwt_issuer": ISSUER, "jwt_audience": AUDIENCE,
-            "shutdown_grace_s": GRACE_S, "lockout_threshold": threshold, "log_level": "debug"})
+            "shutdown_grace_s": GRACE_S, "lockout_threshold": threshold, "log_level": "debug",
+            "auth_cache_s": AUTH_CACHE_S})
         secret(knute.DEMO_PASSWORD, "password")
         secret(STRONG_PASSWORD, "password")
         srv.cli("demo")
