@@ -23,6 +23,7 @@ static const char SQL_LIST_MUNICIPALITY[] = AUDIT_SELECT "municipality = ?2 AND 
 static const char SQL_LIST_ACTOR[] = AUDIT_SELECT "actor_id = ?3 AND " AUDIT_WHERE;
 static const char SQL_LIST_ANY[] = AUDIT_SELECT AUDIT_WHERE;
 
+/* clang-format off */
 static const sq_field audit_fields[] = {
     SQ_F(store_audit, seq, SQ_I64, SQ_NULL),
     SQ_F(store_audit, at_ms, SQ_I64, 0),
@@ -35,7 +36,8 @@ static const sq_field audit_fields[] = {
     SQ_F(store_audit, request_id, SQ_TEXT, 0),
     SQ_F(store_audit, outcome, SQ_TEXT, SQ_REQ),
 };
-const sq_table sq_audit_table = {"audit event", sizeof(store_audit), 10, audit_fields};
+/* clang-format on */
+const sq_table sq_audit_table = SQ_TABLE("audit event", store_audit, audit_fields);
 
 int sq_audit_prepare(store_audit *event, kn_err *err)
 {
@@ -75,6 +77,6 @@ int sq_audit_list(store *st, const store_audit_filter *filter, store_audit **lis
                                            : SQL_LIST_ANY;
     sq_arg args[] = {SQ_NUM(filter->after_seq), SQ_TXT(filter->municipality),
                      SQ_TXT(filter->actor_id), SQ_TXT(filter->action), SQ_NUM((int64_t)limit)};
-    return sq_read_list(SQ(st), sql, args, SQ_NARGS(args), &sq_audit_table, limit,
-                        (void **)list, n, err);
+    return sq_read_list(SQ(st), sql, args, SQ_NARGS(args), &sq_audit_table, limit, (void **)list, n,
+                        err);
 }

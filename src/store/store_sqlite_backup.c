@@ -99,8 +99,7 @@ int sq_backup(store *st, const char *path, kn_err *err)
         return kn_err_set(err, KN_EINVAL, "store: bad backup path");
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     if (unlink(tmp) != 0 && errno != ENOENT)
-        return kn_err_set(err, KN_EIO, "store: backup: cannot remove %s: %s", tmp,
-                          strerror(errno));
+        return kn_err_set(err, KN_EIO, "store: backup: cannot remove %s: %s", tmp, strerror(errno));
     remove_side_files(tmp);
     int status = sq_read(SQ(st), backup_fn, tmp, 0, err);
     if (status == KN_OK)

@@ -24,6 +24,7 @@ static const char SQL_LIST_ALL[] =
 static const char SQL_COUNT[] = "SELECT count(*) FROM citizens WHERE municipality = ?1";
 static const char SQL_COUNT_ALL[] = "SELECT count(*) FROM citizens WHERE ?1 IS NULL";
 
+/* clang-format off */
 static const sq_field citizen_fields[] = {
     SQ_F(store_citizen, id, SQ_TEXT, SQ_REQ),
     SQ_F(store_citizen, municipality, SQ_TEXT, SQ_REQ),
@@ -34,13 +35,14 @@ static const sq_field citizen_fields[] = {
     SQ_F(store_citizen, phone, SQ_TEXT, 0),
     SQ_F(store_citizen, created_at, SQ_I64, 0),
 };
-static const sq_table citizen_table = {"citizen", sizeof(store_citizen), 8, citizen_fields};
+/* clang-format on */
+static const sq_table citizen_table = SQ_TABLE("citizen", store_citizen, citizen_fields);
 
 typedef struct count_row {
     int64_t count;
 } count_row;
 static const sq_field count_fields[] = {SQ_F(count_row, count, SQ_I64, 0)};
-static const sq_table count_table = {"citizen count", sizeof(count_row), 1, count_fields};
+static const sq_table count_table = SQ_TABLE("citizen count", count_row, count_fields);
 
 typedef struct create_job {
     store_citizen citizen;

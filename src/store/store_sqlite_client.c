@@ -14,14 +14,14 @@
 static const char SQL_INSERT[] =
     "INSERT INTO clients(" CLIENT_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_BY_KEY_HASH[] = "SELECT " CLIENT_COLS " FROM clients WHERE key_hash = ?1";
-static const char SQL_BY_JWT_ID[] =
-    "SELECT " CLIENT_COLS " FROM clients WHERE jwt_client_id = ?1";
+static const char SQL_BY_JWT_ID[] = "SELECT " CLIENT_COLS " FROM clients WHERE jwt_client_id = ?1";
 static const char SQL_LIST[] = "SELECT " CLIENT_COLS " FROM clients ORDER BY name LIMIT ?1";
 static const char SQL_GRANT_INSERT[] =
     "INSERT INTO client_grants(client_id, orgnr, roles) VALUES (?1, ?2, ?3)";
 static const char SQL_GRANTS[] =
     "SELECT orgnr, roles FROM client_grants WHERE client_id = ?1 ORDER BY rowid";
 
+/* clang-format off */
 static const sq_field client_fields[] = {
     SQ_F(store_client, id, SQ_TEXT, SQ_REQ),
     SQ_F(store_client, name, SQ_TEXT, SQ_REQ),
@@ -32,7 +32,8 @@ static const sq_field client_fields[] = {
     SQ_F(store_client, disabled, SQ_INT, 0),
     SQ_F(store_client, created_at, SQ_I64, 0),
 };
-static const sq_table client_table = {"client", sizeof(store_client), 8, client_fields};
+/* clang-format on */
+static const sq_table client_table = SQ_TABLE("client", store_client, client_fields);
 
 static const sq_principal client_principal = {
     .table = &client_table,
@@ -83,8 +84,7 @@ int sq_client_get_by_key_hash(store *st, const char *key_hash, store_client *out
     return sq_principal_get(SQ(st), &client_principal, SQL_BY_KEY_HASH, key_hash, out, err);
 }
 
-int sq_client_get_by_jwt_id(store *st, const char *jwt_client_id, store_client *out,
-                            kn_err *err)
+int sq_client_get_by_jwt_id(store *st, const char *jwt_client_id, store_client *out, kn_err *err)
 {
     int status = sq_check_key(jwt_client_id, STORE_NAME_LEN, "client", err);
     if (status != KN_OK)

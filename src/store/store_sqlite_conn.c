@@ -9,8 +9,7 @@
 
 #include <string.h>
 
-static int conn_pragma_text(sq_conn *c, const char *pragma, char *out, size_t size,
-                            kn_err *err)
+static int conn_pragma_text(sq_conn *c, const char *pragma, char *out, size_t size, kn_err *err)
 {
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(c->db, pragma, -1, &st, NULL);
@@ -33,15 +32,19 @@ static int conn_setup_writer(sq_conn *c, kn_err *err)
         return rc;
     if (strcmp(mode, "wal") != 0)
         return kn_err_set(err, KN_EIO, "store: cannot enable WAL (journal_mode=%s)", mode);
-    rc = sqlite3_exec(c->db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-                             "PRAGMA temp_store=MEMORY;", NULL, NULL, NULL);
+    rc = sqlite3_exec(c->db,
+                      "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+                      "PRAGMA temp_store=MEMORY;",
+                      NULL, NULL, NULL);
     return rc == SQLITE_OK ? KN_OK : sq_error(c, rc, "store: pragmas", err);
 }
 
 static int conn_setup_reader(sq_conn *c, kn_err *err)
 {
-    int rc = sqlite3_exec(c->db, "PRAGMA foreign_keys=ON; PRAGMA query_only=ON;"
-                                 "PRAGMA temp_store=MEMORY;", NULL, NULL, NULL);
+    int rc = sqlite3_exec(c->db,
+                          "PRAGMA foreign_keys=ON; PRAGMA query_only=ON;"
+                          "PRAGMA temp_store=MEMORY;",
+                          NULL, NULL, NULL);
     return rc == SQLITE_OK ? KN_OK : sq_error(c, rc, "store: pragmas", err);
 }
 

@@ -20,6 +20,7 @@ static const char SQL_LIST[] =
 static const char SQL_LIST_ALL[] =
     "SELECT " DEVICE_COLS " FROM devices WHERE ?1 IS NULL ORDER BY rowid LIMIT ?2";
 
+/* clang-format off */
 static const sq_field device_fields[] = {
     SQ_F(store_device, id, SQ_TEXT, SQ_REQ),
     SQ_F(store_device, municipality, SQ_TEXT, SQ_REQ),
@@ -29,7 +30,8 @@ static const sq_field device_fields[] = {
     SQ_F(store_device, supplier_orgnr, SQ_TEXT, 0),
     SQ_F(store_device, created_at, SQ_I64, 0),
 };
-static const sq_table device_table = {"device", sizeof(store_device), 7, device_fields};
+/* clang-format on */
+static const sq_table device_table = SQ_TABLE("device", store_device, device_fields);
 
 int sq_device_create(store *st, store_device *device, kn_err *err)
 {
@@ -48,8 +50,7 @@ int sq_device_create(store *st, store_device *device, kn_err *err)
     return status;
 }
 
-int sq_device_list(store *st, const char *municipality, store_device **list, size_t *n,
-                   kn_err *err)
+int sq_device_list(store *st, const char *municipality, store_device **list, size_t *n, kn_err *err)
 {
     if (!list || !n)
         return kn_err_set(err, KN_EINVAL, "device: no output");

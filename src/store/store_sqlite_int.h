@@ -15,11 +15,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SQ_CACHE_MAX 64        /* distinct cached statements per connection */
+#define SQ_CACHE_MAX 64 /* distinct cached statements per connection */
 #define SQ_READERS_MAX 64
 #define SQ_BATCH_DEFAULT 1000
 #define SQ_READERS_DEFAULT 8
-#define SQ_LIST_MAX 10000      /* cap for org/user/client/device lists */
+#define SQ_LIST_MAX 10000 /* cap for org/user/client/device lists */
 #define SQ_CITIZEN_LIST_MAX 200
 #define SQ_AUDIT_LIST_MAX 1000
 #define SQ_BUSY_TIMEOUT_MS 5000
@@ -31,7 +31,7 @@ typedef struct sq_conn {
     size_t ncached;
     const char *cached_sql[SQ_CACHE_MAX];
     sqlite3_stmt *cached[SQ_CACHE_MAX];
-    struct sq_conn *next_free;  /* reader pool link */
+    struct sq_conn *next_free; /* reader pool link */
 } sq_conn;
 
 /* Work to run on a connection: a read, or a write job on the writer. */
@@ -41,31 +41,31 @@ typedef int (*sq_fn)(sq_conn *c, void *arg, kn_err *err);
 typedef struct sq_job {
     sq_fn fn;
     void *arg;
-    int alone;                  /* run outside any batch; fn manages its own transactions */
+    int alone; /* run outside any batch; fn manages its own transactions */
     int status;
-    int done;                   /* set (under q_mu) by the writer once status is final */
+    int done; /* set (under q_mu) by the writer once status is final */
     kn_err err;
-    pthread_cond_t cv;          /* the waiter sleeps on it, with q_mu */
     struct sq_job *next;
 } sq_job;
 
 typedef struct sq_store {
-    store base;                 /* base.impl points back here */
-    sq_conn writer;             /* used only by the writer thread after open */
+    store base;     /* base.impl points back here */
+    sq_conn writer; /* used only by the writer thread after open */
     sq_conn readers[SQ_READERS_MAX];
     int nreaders;
     pthread_mutex_t pool_mu;
     pthread_cond_t pool_cv;
     sq_conn *free_readers;
-    pthread_mutex_t q_mu;       /* guards the queue, stopping, inflight and jobs' done */
-    pthread_cond_t q_cv;        /* signalled when a job is queued or on stop */
-    pthread_cond_t idle_cv;     /* signalled when the last waiter leaves after stop */
+    pthread_mutex_t q_mu;   /* guards the queue, stopping, inflight and jobs' done */
+    pthread_cond_t q_cv;    /* signalled when a job is queued or on stop */
+    pthread_cond_t done_cv; /* broadcast after each batch is answered */
+    pthread_cond_t idle_cv; /* signalled when the last waiter leaves after stop */
     sq_job *head, *tail;
     int stopping;
-    int inflight;               /* callers inside sq_write*, under q_mu */
-    int64_t commits;            /* committed batches (tests observe batching) */
+    int inflight;    /* callers inside sq_write*, under q_mu */
+    int64_t commits; /* committed batches (tests observe batching) */
     int max_batch;
-    sq_job **batch;             /* max_batch slots, writer thread only */
+    sq_job **batch; /* max_batch slots, writer thread only */
     pthread_t thread;
     int thread_started;
 } sq_store;
@@ -92,18 +92,26 @@ typedef struct sq_field {
     size_t off, size;
 } sq_field;
 
-#define SQ_F(T, m, type, flags) {#m, type, flags, offsetof(T, m), sizeof(((T *)0)->m)}
+#define SQ_F(T, m, type, flags)                                                                    \
+    {                                                                                              \
+#m, type, flags, offsetof(T, m), sizeof(((T *)0)->m)                                       \
+    }
 
 typedef struct sq_table {
-    const char *what;           /* "citizen", for messages */
-    size_t size;                /* sizeof the struct */
+    const char *what; /* "citizen", for messages */
+    size_t size;      /* sizeof the struct */
     size_t nfields;
     const sq_field *fields;
 } sq_table;
 
+#define SQ_TABLE(what, T, fields)                                                                  \
+    {                                                                                              \
+        what, sizeof(T), sizeof(fields) / sizeof((fields)[0]), fields                              \
+    }
+
 /* A bound parameter: text (NULL binds SQL NULL) or integer. */
 typedef struct sq_arg {
-    int kind;                   /* SQ_TEXT or SQ_I64 */
+    int kind; /* SQ_TEXT or SQ_I64 */
     const char *text;
     int64_t num;
 } sq_arg;
@@ -133,21 +141,20 @@ int sq_insert(sq_conn *c, const char *sql, const sq_table *t, const void *rec, k
 int sq_get(sq_conn *c, const char *sql, const sq_arg *args, size_t nargs, const sq_table *t,
            void *out, kn_err *err);
 /* Rows of a bound statement into one malloc'd array (at most max). Resets st. */
-int sq_collect(sq_conn *c, sqlite3_stmt *st, const sq_table *t, size_t max, void **list,
-               size_t *n, kn_err *err);
+int sq_collect(sq_conn *c, sqlite3_stmt *st, const sq_table *t, size_t max, void **list, size_t *n,
+               kn_err *err);
 int sq_list(sq_conn *c, const char *sql, const sq_arg *args, size_t nargs, const sq_table *t,
             size_t max, void **list, size_t *n, kn_err *err);
 
 /* ---- store-level helpers: one statement on a reader or as a write job ---- */
-int sq_read_get(sq_store *s, const char *sql, const sq_arg *args, size_t nargs,
-                const sq_table *t, void *out, kn_err *err);
-int sq_read_list(sq_store *s, const char *sql, const sq_arg *args, size_t nargs,
-                 const sq_table *t, size_t max, void **list, size_t *n, kn_err *err);
-int sq_write_insert(sq_store *s, const char *sql, const sq_table *t, const void *rec,
-                    kn_err *err);
+int sq_read_get(sq_store *s, const char *sql, const sq_arg *args, size_t nargs, const sq_table *t,
+                void *out, kn_err *err);
+int sq_read_list(sq_store *s, const char *sql, const sq_arg *args, size_t nargs, const sq_table *t,
+                 size_t max, void **list, size_t *n, kn_err *err);
+int sq_write_insert(sq_store *s, const char *sql, const sq_table *t, const void *rec, kn_err *err);
 /* Update/delete that must touch a row: KN_ENOTFOUND when it changed none. */
-int sq_write_exec(sq_store *s, const char *sql, const sq_arg *args, size_t nargs,
-                  const char *what, kn_err *err);
+int sq_write_exec(sq_store *s, const char *sql, const sq_arg *args, size_t nargs, const char *what,
+                  kn_err *err);
 
 /* ---- reader pool (store_sqlite.c) ---- */
 /* Run fn on a pooled reader; `snapshot` wraps it in one read transaction. */
@@ -155,7 +162,7 @@ int sq_read(sq_store *s, sq_fn fn, void *arg, int snapshot, kn_err *err);
 
 /* ---- writer (store_sqlite_writer.c) ---- */
 int sq_writer_start(sq_store *s, kn_err *err);
-void sq_writer_stop(sq_store *s);     /* drains the queue, joins the thread */
+void sq_writer_stop(sq_store *s); /* drains the queue, joins the thread */
 /* Run fn as a job in the next group commit; returns after COMMIT. */
 int sq_write(sq_store *s, sq_fn fn, void *arg, kn_err *err);
 /* Run fn alone on the writer connection, outside any batch (migrations). */
@@ -208,8 +215,7 @@ int sq_user_login_succeeded(store *st, const char *id, kn_err *err);
 
 int sq_client_create(store *st, store_client *client, kn_err *err);
 int sq_client_get_by_key_hash(store *st, const char *key_hash, store_client *out, kn_err *err);
-int sq_client_get_by_jwt_id(store *st, const char *jwt_client_id, store_client *out,
-                            kn_err *err);
+int sq_client_get_by_jwt_id(store *st, const char *jwt_client_id, store_client *out, kn_err *err);
 int sq_client_list(store *st, store_client **list, size_t *n, kn_err *err);
 
 int sq_session_create(store *st, const store_session *session, kn_err *err);

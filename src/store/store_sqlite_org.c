@@ -13,13 +13,15 @@ static const char SQL_PUT[] =
 static const char SQL_GET[] = "SELECT " ORG_COLS " FROM organisations WHERE orgnr = ?1";
 static const char SQL_LIST[] = "SELECT " ORG_COLS " FROM organisations ORDER BY orgnr LIMIT ?1";
 
+/* clang-format off */
 static const sq_field org_fields[] = {
     SQ_F(store_org, orgnr, SQ_TEXT, SQ_REQ),
     SQ_F(store_org, kind, SQ_INT, 0),
     SQ_F(store_org, name, SQ_TEXT, SQ_REQ),
     SQ_F(store_org, inhabitants, SQ_I64, 0),
 };
-static const sq_table org_table = {"organisation", sizeof(store_org), 4, org_fields};
+/* clang-format on */
+static const sq_table org_table = SQ_TABLE("organisation", store_org, org_fields);
 
 int sq_org_put(store *st, const store_org *org, kn_err *err)
 {
@@ -47,6 +49,5 @@ int sq_org_list(store *st, store_org **list, size_t *n, kn_err *err)
     if (!list || !n)
         return kn_err_set(err, KN_EINVAL, "organisation: no output");
     sq_arg max = SQ_NUM(SQ_LIST_MAX);
-    return sq_read_list(SQ(st), SQL_LIST, &max, 1, &org_table, SQ_LIST_MAX, (void **)list, n,
-                        err);
+    return sq_read_list(SQ(st), SQL_LIST, &max, 1, &org_table, SQ_LIST_MAX, (void **)list, n, err);
 }

@@ -13,11 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* clang-format off */
 static const sq_field grant_fields[] = {
     SQ_F(store_grant, orgnr, SQ_TEXT, SQ_REQ),
     SQ_F(store_grant, roles, SQ_U32, 0),
 };
-static const sq_table grant_table = {"grant", sizeof(store_grant), 2, grant_fields};
+/* clang-format on */
+static const sq_table grant_table = SQ_TABLE("grant", store_grant, grant_fields);
 
 static char *rec_id(const sq_principal *p, void *rec)
 {

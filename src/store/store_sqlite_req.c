@@ -46,29 +46,32 @@ static int req_exec_one(sq_conn *c, void *arg, kn_err *err)
     return status;
 }
 
-int sq_read_get(sq_store *s, const char *sql, const sq_arg *args, size_t nargs,
-                const sq_table *t, void *out, kn_err *err)
+int sq_read_get(sq_store *s, const char *sql, const sq_arg *args, size_t nargs, const sq_table *t,
+                void *out, kn_err *err)
 {
+    if (!out)
+        return kn_err_set(err, KN_EINVAL, "%s: no output", t->what);
     sq_req r = {.sql = sql, .args = args, .nargs = nargs, .t = t, .out = out};
     return sq_read(s, req_get, &r, 0, err);
 }
 
-int sq_read_list(sq_store *s, const char *sql, const sq_arg *args, size_t nargs,
-                 const sq_table *t, size_t max, void **list, size_t *n, kn_err *err)
+int sq_read_list(sq_store *s, const char *sql, const sq_arg *args, size_t nargs, const sq_table *t,
+                 size_t max, void **list, size_t *n, kn_err *err)
 {
+    if (!list || !n)
+        return kn_err_set(err, KN_EINVAL, "%s: no output", t->what);
     sq_req r = {.sql = sql, .args = args, .nargs = nargs, .t = t, .max = max, .list = list, .n = n};
     return sq_read(s, req_list, &r, 0, err);
 }
 
-int sq_write_insert(sq_store *s, const char *sql, const sq_table *t, const void *rec,
-                    kn_err *err)
+int sq_write_insert(sq_store *s, const char *sql, const sq_table *t, const void *rec, kn_err *err)
 {
     sq_req r = {.sql = sql, .t = t, .rec = rec};
     return sq_write(s, req_insert, &r, err);
 }
 
-int sq_write_exec(sq_store *s, const char *sql, const sq_arg *args, size_t nargs,
-                  const char *what, kn_err *err)
+int sq_write_exec(sq_store *s, const char *sql, const sq_arg *args, size_t nargs, const char *what,
+                  kn_err *err)
 {
     sq_req r = {.sql = sql, .args = args, .nargs = nargs, .what = what};
     return sq_write(s, req_exec_one, &r, err);

@@ -115,14 +115,15 @@ static const char SQL_HAS_TABLE[] =
 static const char SQL_STATUS[] =
     "SELECT version, name, 1, applied_at FROM schema_migrations ORDER BY version";
 
+/* clang-format off */
 static const sq_field migration_fields[] = {
     SQ_F(store_migration, version, SQ_INT, 0),
     SQ_F(store_migration, name, SQ_TEXT, 0),
     SQ_F(store_migration, applied, SQ_INT, 0),
     SQ_F(store_migration, applied_at, SQ_I64, 0),
 };
-static const sq_table migration_table = {"migration", sizeof(store_migration), 4,
-                                         migration_fields};
+/* clang-format on */
+static const sq_table migration_table = SQ_TABLE("migration", store_migration, migration_fields);
 
 /* 1 if the statement yields a row, 0 if not, or a negative status. */
 static int has_row(sq_conn *c, const char *sql, const sq_arg *args, size_t nargs, kn_err *err)
@@ -172,8 +173,8 @@ static int migrate_fn(sq_conn *c, void *arg, kn_err *err)
         status = apply_one(c, &migrations[i], err);
         if (status == KN_OK) {
             (*applied)++;
-            kn_log(KN_LOG_INFO, "store.migrated", "{s:i, s:s}", "version",
-                   migrations[i].version, "name", migrations[i].name);
+            kn_log(KN_LOG_INFO, "store.migrated", "{s:i, s:s}", "version", migrations[i].version,
+                   "name", migrations[i].name);
         }
     }
     return status;
@@ -190,8 +191,7 @@ int sq_migrate(store *st, int *applied_out, kn_err *err)
 
 /* Merge the applied rows into the full list of known migrations. Versions in
  * the database that this binary does not know (a newer Knute) are kept. */
-static void merge_status(store_migration *all, size_t *n, const store_migration *rows,
-                         size_t nrows)
+static void merge_status(store_migration *all, size_t *n, const store_migration *rows, size_t nrows)
 {
     for (size_t r = 0; r < nrows; r++) {
         size_t i = 0;
@@ -216,8 +216,7 @@ static int status_fn(sq_conn *c, void *arg, kn_err *err)
         return exists;
     void *rows = NULL;
     size_t nrows = 0;
-    int status = sq_list(c, SQL_STATUS, NULL, 0, &migration_table, SQ_LIST_MAX, &rows, &nrows,
-                         err);
+    int status = sq_list(c, SQL_STATUS, NULL, 0, &migration_table, SQ_LIST_MAX, &rows, &nrows, err);
     if (status != KN_OK)
         return status;
     store_migration *grown = realloc(a->all, (NMIGRATIONS + nrows) * sizeof *grown);

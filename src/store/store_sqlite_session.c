@@ -11,6 +11,7 @@ static const char SQL_INSERT[] = "INSERT INTO sessions(" SESSION_COLS ") VALUES 
 static const char SQL_GET[] = "SELECT " SESSION_COLS " FROM sessions WHERE token_hash = ?1";
 static const char SQL_DELETE[] = "DELETE FROM sessions WHERE token_hash = ?1";
 
+/* clang-format off */
 static const sq_field session_fields[] = {
     SQ_F(store_session, token_hash, SQ_TEXT, SQ_REQ),
     SQ_F(store_session, user_id, SQ_TEXT, SQ_REQ),
@@ -18,7 +19,8 @@ static const sq_field session_fields[] = {
     SQ_F(store_session, created_at, SQ_I64, 0),
     SQ_F(store_session, expires_at, SQ_I64, 0),
 };
-static const sq_table session_table = {"session", sizeof(store_session), 5, session_fields};
+/* clang-format on */
+static const sq_table session_table = SQ_TABLE("session", store_session, session_fields);
 
 int sq_session_create(store *st, const store_session *session, kn_err *err)
 {

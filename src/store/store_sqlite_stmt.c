@@ -147,8 +147,7 @@ int sq_stmt(sq_conn *c, const char *sql, const sq_arg *args, size_t nargs, sqlit
 }
 
 /* Step a bound statement until it is done; always resets it. */
-static int step_done(sq_conn *c, sqlite3_stmt *st, const char *what, int64_t *changes,
-                     kn_err *err)
+static int step_done(sq_conn *c, sqlite3_stmt *st, const char *what, int64_t *changes, kn_err *err)
 {
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -235,8 +234,8 @@ static int collect_rows(sq_conn *c, sqlite3_stmt *st, const sq_table *t, size_t 
     return KN_OK;
 }
 
-int sq_collect(sq_conn *c, sqlite3_stmt *st, const sq_table *t, size_t max, void **list,
-               size_t *n, kn_err *err)
+int sq_collect(sq_conn *c, sqlite3_stmt *st, const sq_table *t, size_t max, void **list, size_t *n,
+               kn_err *err)
 {
     char *arr = NULL;
     size_t count = 0;

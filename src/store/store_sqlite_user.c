@@ -12,8 +12,7 @@
 #define USER_COLS                                                                                  \
     "id, username, display_name, password_hash, disabled, failed_logins, locked_until, created_at"
 
-static const char SQL_INSERT[] =
-    "INSERT INTO users(" USER_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+static const char SQL_INSERT[] = "INSERT INTO users(" USER_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_GET[] = "SELECT " USER_COLS " FROM users WHERE id = ?1";
 static const char SQL_GET_BY_NAME[] = "SELECT " USER_COLS " FROM users WHERE username = ?1";
 static const char SQL_LIST[] = "SELECT " USER_COLS " FROM users ORDER BY username LIMIT ?1";
@@ -29,6 +28,7 @@ static const char SQL_GRANT_INSERT[] =
 static const char SQL_GRANTS[] =
     "SELECT orgnr, roles FROM user_grants WHERE user_id = ?1 ORDER BY rowid";
 
+/* clang-format off */
 static const sq_field user_fields[] = {
     SQ_F(store_user, id, SQ_TEXT, SQ_REQ),
     SQ_F(store_user, username, SQ_TEXT, SQ_REQ),
@@ -39,7 +39,8 @@ static const sq_field user_fields[] = {
     SQ_F(store_user, locked_until, SQ_I64, 0),
     SQ_F(store_user, created_at, SQ_I64, 0),
 };
-static const sq_table user_table = {"user", sizeof(store_user), 8, user_fields};
+/* clang-format on */
+static const sq_table user_table = SQ_TABLE("user", store_user, user_fields);
 
 static const sq_principal user_principal = {
     .table = &user_table,

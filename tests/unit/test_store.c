@@ -6,7 +6,8 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <cmocka.h>
+
+#include <cmocka.h> /* after the three above, which it needs */
 
 #include "test_store_util.h"
 
@@ -466,8 +467,10 @@ static void test_device(void **state)
     store_audit a = tu_audit("citizen.create", "actor1");
     assert_int_equal(st->ops->citizen_create(st, &c, &a, &err), KN_OK);
 
-    store_device stock = {.municipality = "964338531", .type = "safety_alarm",
-                          .serial = "SA-1", .supplier_orgnr = "987654321"};
+    store_device stock = {.municipality = "964338531",
+                          .type = "safety_alarm",
+                          .serial = "SA-1",
+                          .supplier_orgnr = "987654321"};
     assert_int_equal(st->ops->device_create(st, &stock, &err), KN_OK);
     store_device assigned = stock;
     kn_strcpy(assigned.serial, sizeof assigned.serial, "SA-2");

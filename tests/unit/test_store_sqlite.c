@@ -7,7 +7,8 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <cmocka.h>
+
+#include <cmocka.h> /* after the three above, which it needs */
 
 #include "test_store_util.h"
 
@@ -45,8 +46,8 @@ static int teardown(void **state)
 
 typedef struct blocker {
     sq_store *s;
-    size_t want;      /* release when this many jobs are queued... */
-    int until_stop;   /* ...or when store_close has begun */
+    size_t want;    /* release when this many jobs are queued... */
+    int until_stop; /* ...or when store_close has begun */
     int running;
     int timed_out;
     pthread_t thread;
@@ -237,6 +238,47 @@ static void test_lost_transaction_fails_batch(void **state)
     assert_int_equal(st->ops->org_put(st, &org, &err), KN_OK); /* the writer recovered */
 }
 
+/* A job that writes, then fails: its savepoint must take the write back. */
+static int insert_then_fail(sq_conn *c, void *arg, kn_err *err)
+{
+    int rc = sqlite3_exec(c->db, "INSERT INTO organisations VALUES ('900000003', 2, 'x', 0)", NULL,
+                          NULL, NULL);
+    return rc == SQLITE_OK ? kn_err_set(err, KN_ECONFLICT, "simulated") : KN_EIO;
+}
+
+static void put_org_or_fail(int i, void *p)
+{
+    create_arg *a = p;
+    if (i == 3) {
+        a->status[i] = sq_write(SQ(a->st), insert_then_fail, NULL, NULL);
+        return;
+    }
+    store_org org = {.kind = STORE_ORG_SUPPLIER, .name = "Leverandør"};
+    snprintf(org.orgnr, sizeof org.orgnr, "91000000%d", i);
+    a->status[i] = a->st->ops->org_put(a->st, &org, NULL);
+}
+
+static void test_failed_job_rolled_back(void **state)
+{
+    store *st = ((fixture *)*state)->st;
+    int64_t before = SQ(st)->commits;
+    blocker b;
+    blocker_start(&b, st, 6, 0);
+    create_arg a = {.st = st};
+    tu_run_threads(6, put_org_or_fail, &a);
+    blocker_join(&b);
+    assert_int_equal(SQ(st)->commits, before + 1);
+    kn_err err;
+    store_org got;
+    for (int i = 0; i < 6; i++) {
+        char orgnr[16];
+        snprintf(orgnr, sizeof orgnr, "91000000%d", i);
+        assert_int_equal(a.status[i], i == 3 ? KN_ECONFLICT : KN_OK);
+        assert_int_equal(st->ops->org_get(st, orgnr, &got, &err), i == 3 ? KN_ENOTFOUND : KN_OK);
+    }
+    assert_int_equal(st->ops->org_get(st, "900000003", &got, &err), KN_ENOTFOUND);
+}
+
 /* ---- readers and the writer ---- */
 
 typedef struct hold_arg {
@@ -247,8 +289,8 @@ typedef struct hold_arg {
 static int insert_and_hold(sq_conn *c, void *arg, kn_err *err)
 {
     hold_arg *h = arg;
-    int rc = sqlite3_exec(c->db, "INSERT INTO organisations VALUES ('900000002', 2, 'x', 0)",
-                          NULL, NULL, NULL);
+    int rc = sqlite3_exec(c->db, "INSERT INTO organisations VALUES ('900000002', 2, 'x', 0)", NULL,
+                          NULL, NULL);
     __atomic_store_n(&h->inserted, 1, __ATOMIC_SEQ_CST);
     while (!__atomic_load_n(&h->release, __ATOMIC_SEQ_CST))
         usleep(500);
@@ -502,6 +544,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_failing_job_spares_batch, setup, teardown),
         cmocka_unit_test(test_batch_cap),
+        cmocka_unit_test_setup_teardown(test_failed_job_rolled_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lost_transaction_fails_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_readers_not_blocked, setup, teardown),
         cmocka_unit_test(test_close_drains_queue),
