@@ -38,12 +38,10 @@ static int client_fill(int argc, char **argv, store_client *c)
     return CLI_EXIT_OK;
 }
 
-static int client_add(store *st, int argc, char **argv)
+static int client_add(store *st, store_client *pending, int argc, char **argv)
 {
-    store_client c;
-    int rc = client_fill(argc, argv, &c);
-    if (rc == CLI_EXIT_OK)
-        rc = cli_parse_grants(st, argc, argv, c.grants, STORE_MAX_GRANTS, &c.ngrants);
+    store_client c = *pending;
+    int rc = cli_parse_grants(st, argc, argv, c.grants, STORE_MAX_GRANTS, &c.ngrants);
     if (rc != CLI_EXIT_OK)
         return rc;
     kn_err err;
@@ -87,23 +85,21 @@ static int client_run(kn_config *cfg, int argc, char **argv)
 {
     static const char *const allowed[] = {"kind", "client-id", "scope", "grant", NULL};
     const char *verb = cli_positional(argc, argv, 0, allowed);
-    if (!verb || cli_check_options(argc, argv, allowed) != CLI_EXIT_OK) {
-        if (!verb)
-            cli_error("client: say add or list (see knute client --help)");
+    if (cli_check_options(argc, argv, allowed) != CLI_EXIT_OK)
+        return CLI_EXIT_USAGE;
+    int adding = verb && strcmp(verb, "add") == 0;
+    if (!adding && !(verb && strcmp(verb, "list") == 0)) {
+        cli_error("client: say add or list (see knute client --help)");
         return CLI_EXIT_USAGE;
     }
+    store_client pending;  /* add's arguments are checked before the database opens */
+    if (adding && client_fill(argc, argv, &pending) != CLI_EXIT_OK)
+        return CLI_EXIT_USAGE;
     store *st = NULL;
     int rc = cli_store_open(cfg, 1, &st);
     if (rc != CLI_EXIT_OK)
         return rc;
-    if (strcmp(verb, "add") == 0)
-        rc = client_add(st, argc, argv);
-    else if (strcmp(verb, "list") == 0)
-        rc = client_list(st);
-    else {
-        cli_error("client: unknown action '%s'", verb);
-        rc = CLI_EXIT_USAGE;
-    }
+    rc = adding ? client_add(st, &pending, argc, argv) : client_list(st);
     store_close(st);
     return rc;
 }

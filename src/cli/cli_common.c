@@ -115,8 +115,6 @@ int cli_store_open(const kn_config *cfg, int migrate, store **out)
         *out = NULL;
         return CLI_EXIT_FAIL;
     }
-    if (applied > 0)
-        kn_log(KN_LOG_INFO, "store.migrated", "{s:i}", "applied", applied);
     return CLI_EXIT_OK;
 }
 

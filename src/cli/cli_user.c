@@ -42,10 +42,6 @@ static int user_add(store *st, int argc, char **argv)
     const char *name = cli_option(argc, argv, "name");
     store_user u;
     memset(&u, 0, sizeof u);
-    if (!username || !name) {
-        cli_error("user add: need USERNAME and --name \"Full Name\"");
-        return CLI_EXIT_USAGE;
-    }
     if (kn_strcpy(u.username, sizeof u.username, username) != KN_OK ||
         kn_strcpy(u.display_name, sizeof u.display_name, name) != KN_OK) {
         cli_error("user add: username or name too long");
@@ -54,10 +50,6 @@ static int user_add(store *st, int argc, char **argv)
     int rc = cli_parse_grants(st, argc, argv, u.grants, STORE_MAX_GRANTS, &u.ngrants);
     if (rc != CLI_EXIT_OK)
         return rc;
-    if (u.ngrants == 0) {
-        cli_error("user add: give at least one --grant ORGNR:ROLE[,ROLE]");
-        return CLI_EXIT_USAGE;
-    }
     char password[256];
     if (read_password(password, sizeof password) != CLI_EXIT_OK) {
         cli_error("user add: no password on standard input");
@@ -98,17 +90,38 @@ static int user_list(store *st)
 static int user_set_disabled(store *st, int argc, char **argv, int disabled)
 {
     const char *username = cli_positional(argc, argv, 1, NULL);
-    if (!username) {
-        cli_error("user %s: need USERNAME", argv[1]);
-        return CLI_EXIT_USAGE;
-    }
     kn_err err;
     int rc = st->ops->user_set_disabled(st, username, disabled, &err);
     if (rc != KN_OK) {
-        cli_error("user %s: %s", argv[1], err.msg);
+        cli_error("user %s: %s", disabled ? "disable" : "enable", err.msg);
         return rc == KN_ENOTFOUND ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
     }
     printf("user %s %s\n", username, disabled ? "disabled" : "enabled");
+    return CLI_EXIT_OK;
+}
+
+/* Usage errors are found before the database is opened (or created). */
+static int user_check_usage(const char *verb, int argc, char **argv)
+{
+    static const char *const valued[] = {"name", "grant", NULL};
+    static const char *const verbs[] = {"add", "list", "disable", "enable"};
+    int known = 0;
+    for (size_t i = 0; i < 4; i++)
+        known |= verb && strcmp(verb, verbs[i]) == 0;
+    if (!known) {
+        cli_error("user: say add, list, disable or enable (see knute user --help)");
+        return CLI_EXIT_USAGE;
+    }
+    if (strcmp(verb, "add") == 0 && (!cli_positional(argc, argv, 1, valued) ||
+                                     !cli_option(argc, argv, "name") || !cli_option(argc, argv, "grant"))) {
+        cli_error("user add: need USERNAME, --name \"Full Name\" and --grant ORGNR:ROLE[,ROLE]");
+        return CLI_EXIT_USAGE;
+    }
+    if ((strcmp(verb, "disable") == 0 || strcmp(verb, "enable") == 0) &&
+        !cli_positional(argc, argv, 1, valued)) {
+        cli_error("user %s: need USERNAME", verb);
+        return CLI_EXIT_USAGE;
+    }
     return CLI_EXIT_OK;
 }
 
@@ -116,11 +129,9 @@ static int user_run(kn_config *cfg, int argc, char **argv)
 {
     static const char *const allowed[] = {"name", "grant", NULL};
     const char *verb = cli_positional(argc, argv, 0, allowed);
-    if (!verb || cli_check_options(argc, argv, allowed) != CLI_EXIT_OK) {
-        if (!verb)
-            cli_error("user: say add, list, disable or enable (see knute user --help)");
+    if (cli_check_options(argc, argv, allowed) != CLI_EXIT_OK ||
+        user_check_usage(verb, argc, argv) != CLI_EXIT_OK)
         return CLI_EXIT_USAGE;
-    }
     store *st = NULL;
     int rc = cli_store_open(cfg, 1, &st);
     if (rc != CLI_EXIT_OK)
@@ -129,12 +140,8 @@ static int user_run(kn_config *cfg, int argc, char **argv)
         rc = user_add(st, argc, argv);
     else if (strcmp(verb, "list") == 0)
         rc = user_list(st);
-    else if (strcmp(verb, "disable") == 0 || strcmp(verb, "enable") == 0)
+    else
         rc = user_set_disabled(st, argc, argv, strcmp(verb, "disable") == 0);
-    else {
-        cli_error("user: unknown action '%s'", verb);
-        rc = CLI_EXIT_USAGE;
-    }
     store_close(st);
     return rc;
 }

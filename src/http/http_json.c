@@ -19,6 +19,8 @@ static const http_field *field_named(const http_field *fields, size_t n, const c
 
 static int field_take(const http_field *f, const json_t *value, kn_err *err)
 {
+    if (json_is_null(value) && !f->required)
+        return KN_OK; /* null = absent, as answers write absent optional fields */
     if (!json_is_string(value))
         return kn_err_set(err, KN_EINVAL, "field '%s' must be a string", f->name);
     size_t len = json_string_length(value);

@@ -120,7 +120,7 @@ typedef struct store_audit {
     char municipality[STORE_ORGNR_LEN];
     char object_type[32];
     char object_id[STORE_ID_LEN];
-    char request_id[STORE_ID_LEN];
+    char request_id[65];              /* X-Request-Id: ours (32 hex) or a sane client one (<= 64) */
     char outcome[16];                 /* "ok" | "denied" | "failed" */
 } store_audit;
 

@@ -117,7 +117,6 @@ static void sq_close(store *st)
     pthread_cond_destroy(&s->pool_cv);
     pthread_mutex_destroy(&s->q_mu);
     pthread_cond_destroy(&s->q_cv);
-    pthread_cond_destroy(&s->done_cv);
     pthread_cond_destroy(&s->idle_cv);
     free(s);
 }
@@ -187,7 +186,6 @@ static sq_store *store_alloc(const store_options *opts)
     pthread_cond_init(&s->pool_cv, NULL);
     pthread_mutex_init(&s->q_mu, NULL);
     pthread_cond_init(&s->q_cv, NULL);
-    pthread_cond_init(&s->done_cv, NULL);
     pthread_cond_init(&s->idle_cv, NULL);
     return s;
 }
@@ -208,7 +206,7 @@ int sq_store_open(const char *path, const store_options *opts, store **out, kn_e
         sq_close(&s->base);
         return status;
     }
-    kn_log(KN_LOG_INFO, "store.open", "{s:s, s:i, s:i}", "driver", "sqlite", "readers", s->nreaders,
+    kn_log(KN_LOG_DEBUG, "store.open", "{s:s, s:i, s:i}", "driver", "sqlite", "readers", s->nreaders,
            "max_batch", s->max_batch);
     *out = &s->base;
     return KN_OK;

@@ -11,6 +11,8 @@
 #include "store.h"
 
 #include <pthread.h>
+#include <semaphore.h>
+#include <stdatomic.h>
 #include <sqlite3.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -43,7 +45,7 @@ typedef struct sq_job {
     void *arg;
     int alone; /* run outside any batch; fn manages its own transactions */
     int status;
-    int done; /* set (under q_mu) by the writer once status is final */
+    sem_t answered; /* posted by the writer once status and err are final */
     kn_err err;
     struct sq_job *next;
 } sq_job;
@@ -56,13 +58,12 @@ typedef struct sq_store {
     pthread_mutex_t pool_mu;
     pthread_cond_t pool_cv;
     sq_conn *free_readers;
-    pthread_mutex_t q_mu;   /* guards the queue, stopping, inflight and jobs' done */
+    pthread_mutex_t q_mu;   /* guards the queue and stopping */
     pthread_cond_t q_cv;    /* signalled when a job is queued or on stop */
-    pthread_cond_t done_cv; /* broadcast after each batch is answered */
     pthread_cond_t idle_cv; /* signalled when the last waiter leaves after stop */
     sq_job *head, *tail;
     int stopping;
-    int inflight;    /* callers inside sq_write*, under q_mu */
+    atomic_int inflight; /* callers inside sq_write*; idle_cv is signalled (under q_mu) at 0 */
     int64_t commits; /* committed batches (tests observe batching) */
     int max_batch;
     sq_job **batch; /* max_batch slots, writer thread only */
