@@ -8,6 +8,7 @@
 #include "../auth/auth.h"
 #include "../core/core_util.h"
 #include "../nid/nid.h"
+#include "../org/org.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -172,7 +173,7 @@ int demo_load(store *st, int production, demo_report *out, kn_err *err)
     kn_err_clear(err);
     size_t norgs = sizeof demo_orgs / sizeof demo_orgs[0];
     for (size_t i = 0; i < norgs; i++, out->organisations++)
-        if ((rc = st->ops->org_put(st, &demo_orgs[i], err)) != KN_OK)
+        if ((rc = org_save(st, &demo_orgs[i], err)) != KN_OK)
             return rc;
     return load_people_and_devices(st, out, err);
 }
