@@ -496,27 +496,30 @@ def set_cookie_attrs(resp, name="knute_session"):
     return None
 
 
+def _recv_all(s):
+    """Bytes read from socket s until the peer closes, resets, or times out."""
+    chunks = []
+    while True:
+        try:
+            b = s.recv(65536)
+        except (socket.timeout, ConnectionResetError):
+            break
+        if not b:
+            break
+        chunks.append(b)
+    return b"".join(chunks)
+
+
 def raw_request(port, data, timeout=10, shut_write=False, host="127.0.0.1"):
     """Send raw bytes, read until the server closes or timeout; returns bytes."""
     s = socket.create_connection((host, port), timeout=timeout * SLOW)
-    chunks = []
     try:
         s.sendall(data)
         if shut_write:
             s.shutdown(socket.SHUT_WR)
-        while True:
-            try:
-                b = s.recv(65536)
-            except socket.timeout:
-                break
-            except ConnectionResetError:
-                break
-            if not b:
-                break
-            chunks.append(b)
+        return _recv_all(s)
     finally:
         s.close()
-    return b"".join(chunks)
 
 
 def send_request_raw(port, method, path, headers, body, timeout=15, host="127.0.0.1"):
@@ -529,7 +532,6 @@ def send_request_raw(port, method, path, headers, body, timeout=15, host="127.0.
         head += "Content-Length: %d\r\n" % len(body)
     head += "Connection: close\r\n\r\n"
     s = socket.create_connection((host, port), timeout=timeout * SLOW)
-    chunks = []
     try:
         try:
             s.sendall(head.encode())
@@ -538,17 +540,9 @@ def send_request_raw(port, method, path, headers, body, timeout=15, host="127.0.
                 s.sendall(view[i:i + 65536])
         except (BrokenPipeError, ConnectionResetError):
             pass
-        while True:
-            try:
-                b = s.recv(65536)
-            except (socket.timeout, ConnectionResetError):
-                break
-            if not b:
-                break
-            chunks.append(b)
+        return _recv_all(s)
     finally:
         s.close()
-    return b"".join(chunks)
 
 
 def parse_raw_response(data):

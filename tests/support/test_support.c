@@ -1,13 +1,30 @@
-/* test_support.c - temp paths and throwaway stores for unit tests. */
+/* test_support.c - temp paths, files, database files and throwaway stores for
+ * the unit tests and test tools (test_support.h). */
 #include "test_support.h"
 
 #include "core/core_util.h"
 
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* mkdir -p */
+static void make_dirs(const char *dir)
+{
+    char buf[PATH_MAX];
+    snprintf(buf, sizeof buf, "%s", dir);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(buf, 0755);
+            *p = '/';
+        }
+    }
+    mkdir(buf, 0755);
+}
 
 void test_temp_path(char *out, size_t size, const char *suffix)
 {
@@ -15,16 +32,43 @@ void test_temp_path(char *out, size_t size, const char *suffix)
     const char *dir = getenv("KNUTE_TEST_TMP");
     if (!dir || !*dir)
         dir = "/tmp";
-    mkdir(dir, 0755);
+    make_dirs(dir);
     snprintf(out, size, "%s/t-%d-%d%s", dir, (int)getpid(), atomic_fetch_add(&counter, 1), suffix);
     unlink(out);
+}
+
+void test_db_path(char *out, size_t size, const char *name)
+{
+    char suffix[128];
+    snprintf(suffix, sizeof suffix, "-%s.db", name);
+    test_temp_path(out, size, suffix);
+    test_db_remove(out);
+}
+
+void test_db_remove(const char *path)
+{
+    char side[PATH_MAX];
+    const char *suffix[] = {"", "-wal", "-shm", "-journal", ".tmp"};
+    for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+        snprintf(side, sizeof side, "%s%s", path, suffix[i]);
+        unlink(side);
+    }
+}
+
+int test_write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    int ok = fputs(text, f) >= 0;
+    return fclose(f) == 0 && ok ? 0 : -1;
 }
 
 int test_store_new(store **out, char *path_out, size_t path_size)
 {
     char path[512];
     kn_util_init();
-    test_temp_path(path, sizeof path, ".db");
+    test_db_path(path, sizeof path, "store");
     store_options opts = {path, 1000, 4};
     int rc = store_open(&opts, out, NULL);
     int applied = 0;
@@ -38,12 +82,6 @@ int test_store_new(store **out, char *path_out, size_t path_size)
 void test_store_destroy(store *st, const char *path)
 {
     store_close(st);
-    if (!path)
-        return;
-    char extra[600];
-    unlink(path);
-    snprintf(extra, sizeof extra, "%s-wal", path);
-    unlink(extra);
-    snprintf(extra, sizeof extra, "%s-shm", path);
-    unlink(extra);
+    if (path)
+        test_db_remove(path);
 }

@@ -1,7 +1,7 @@
 /* test_auth_bearer.c - auth_bearer_principal(): the JWT verification matrix
- * (keys made here with OpenSSL, tokens minted by tests/tools/knute_test_jwt.c's
- * mint_*()), JWKS loading, and API keys. A small in-memory fake store holds the
- * clients, so these tests do not depend on the SQLite store. */
+ * (keys and tokens from the test issuer in tests/support/test_jwt.h), JWKS
+ * loading, and API keys. A small in-memory fake store holds the clients, so
+ * these tests do not depend on the SQLite store. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,13 +9,15 @@
 
 #include <cmocka.h>
 
-#define KNUTE_TEST_JWT_NO_MAIN
-#include "../tools/knute_test_jwt.c"
-
 #include "auth/auth.h"
+#include "core/core_buf.h"
+#include "core/core_util.h"
+#include "test_jwt.h"
+#include "test_support.h"
 
-#include <errno.h>
-#include <sys/stat.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #define ISS "https://issuer.test"
@@ -80,22 +82,17 @@ static EVP_PKEY *key_rsa, *key_pss, *key_ec;
 static auth_ctx *ctx;
 static char jwks_path[512];
 
-static void tmp_path(char *out, size_t size, const char *name)
-{
-    const char *dir = getenv("KNUTE_TEST_TMP");
-    if (!dir || !*dir)
-        dir = "/tmp";
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        fail_msg("cannot create %s", dir);
-    snprintf(out, size, "%s/%s_%ld", dir, name, (long)getpid());
-}
-
 static void write_text(const char *path, const char *text)
 {
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    assert_int_equal(fclose(f), 0);
+    assert_int_equal(test_write_file(path, text), 0);
+}
+
+/* Add the public JWK of key to the JWKS file at path. */
+static void add_jwk(const char *path, EVP_PKEY *key, const char *alg, const char *kid)
+{
+    json_t *jwk = test_jwt_jwk(key, alg, kid);
+    assert_non_null(jwk);
+    assert_int_equal(test_jwt_jwks_add(path, jwk, 1), 0);
 }
 
 static void add_client(const char *name, const char *jwt_id, int disabled)
@@ -111,19 +108,16 @@ static void add_client(const char *name, const char *jwt_id, int disabled)
     assert_int_equal(auth_client_add_jwt(&fake_store, &c, NULL), KN_OK);
 }
 
-/* JWKS with our three keys plus two kinds we skip (oct, P-384). */
+/* JWKS with two kinds of key we skip (oct, P-384), then our three keys. */
 static void write_jwks(void)
 {
-    json_t *keys =
-        json_pack("[{s:s, s:s, s:s}, {s:s, s:s, s:s, s:s, s:s}]", "kty", "oct", "kid", "sym", "k",
-                  "c2VjcmV0", "kty", "EC", "crv", "P-384", "kid", "p384", "x", "AA", "y", "AA");
-    json_array_append_new(keys, mint_jwk(key_rsa, "RS256", "rsa1"));
-    json_array_append_new(keys, mint_jwk(key_pss, "PS256", "pss1"));
-    json_array_append_new(keys, mint_jwk(key_ec, "ES256", "ec1"));
-    json_t *root = json_pack("{s:o}", "keys", keys);
-    tmp_path(jwks_path, sizeof jwks_path, "auth_jwks.json");
-    assert_int_equal(json_dump_file(root, jwks_path, 0), 0);
-    json_decref(root);
+    test_temp_path(jwks_path, sizeof jwks_path, "-auth_jwks.json");
+    write_text(jwks_path, "{\"keys\": [{\"kty\": \"oct\", \"kid\": \"sym\", \"k\": \"c2VjcmV0\"},"
+                          " {\"kty\": \"EC\", \"crv\": \"P-384\", \"kid\": \"p384\","
+                          " \"x\": \"AA\", \"y\": \"AA\"}]}");
+    add_jwk(jwks_path, key_rsa, "RS256", "rsa1");
+    add_jwk(jwks_path, key_pss, "PS256", "pss1");
+    add_jwk(jwks_path, key_ec, "ES256", "ec1");
 }
 
 static int ctx_for(const char *jwks, auth_ctx **out, kn_err *err)
@@ -138,9 +132,9 @@ static int setup(void **state)
     (void)state;
     if (kn_util_init() != KN_OK)
         return -1;
-    key_rsa = mint_keygen("RS256");
-    key_pss = mint_keygen("PS256");
-    key_ec = mint_keygen("ES256");
+    key_rsa = test_jwt_keygen("RS256");
+    key_pss = test_jwt_keygen("PS256");
+    key_ec = test_jwt_keygen("ES256");
     if (!key_rsa || !key_pss || !key_ec)
         return -1;
     write_jwks();
@@ -167,35 +161,6 @@ static int teardown(void **state)
 
 /* ---- token helpers ---- */
 
-static json_t *claims(void)
-{
-    json_int_t now = (json_int_t)kn_now_s();
-    return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "iss", ISS, "aud", AUD, "client_id",
-                     "epj-client", "scope", "knute/citizens.read knute/alarms.write", "iat", now,
-                     "exp", now + 300);
-}
-
-static json_t *header(const char *alg, const char *kid)
-{
-    return kid ? json_pack("{s:s, s:s, s:s}", "alg", alg, "typ", "JWT", "kid", kid)
-               : json_pack("{s:s}", "alg", alg);
-}
-
-/* Sign (the header may claim another alg than sign_alg); takes both references. */
-static char *token(EVP_PKEY *key, const char *sign_alg, json_t *hdr, json_t *payload, int tamper)
-{
-    char *t = mint_sign(key, sign_alg, hdr, payload, tamper);
-    json_decref(hdr);
-    json_decref(payload);
-    assert_non_null(t);
-    return t;
-}
-
-static char *rs256(json_t *payload)
-{
-    return token(key_rsa, "RS256", header("RS256", "rsa1"), payload, 0);
-}
-
 static json_t *with(json_t *payload, const char *name, json_t *value)
 {
     if (value)
@@ -208,6 +173,34 @@ static json_t *with(json_t *payload, const char *name, json_t *value)
 static json_t *at(int64_t offset)
 {
     return json_integer((json_int_t)(kn_now_s() + offset));
+}
+
+/* A valid claim set for epj-client, expiring in five minutes. */
+static json_t *claims(void)
+{
+    json_t *c = test_jwt_claims(ISS, AUD, "epj-client", "knute/citizens.read knute/alarms.write");
+    json_int_t iat = json_integer_value(json_object_get(c, "iat"));
+    return with(c, "exp", json_integer(iat + 300));
+}
+
+static json_t *header(const char *alg, const char *kid)
+{
+    return test_jwt_header(alg, kid);
+}
+
+/* Sign (the header may claim another alg than sign_alg); takes both references. */
+static char *token(EVP_PKEY *key, const char *sign_alg, json_t *hdr, json_t *payload, int tamper)
+{
+    char *t = test_jwt_sign(key, sign_alg, hdr, payload, tamper);
+    json_decref(hdr);
+    json_decref(payload);
+    assert_non_null(t);
+    return t;
+}
+
+static char *rs256(json_t *payload)
+{
+    return token(key_rsa, "RS256", header("RS256", "rsa1"), payload, 0);
 }
 
 static void expect_ok(char *t, const char *client_name)
@@ -287,16 +280,12 @@ static void test_rejected_algs(void **state)
 {
     (void)state;
     /* alg none with an empty signature, as an attacker would send it. */
-    kn_buf b;
-    kn_buf_init(&b, MINT_MAX_TOKEN);
     json_t *h = header("none", "rsa1"), *p = claims();
-    assert_int_equal(mint_append_json(&b, h), KN_OK);
-    kn_buf_puts(&b, ".");
-    assert_int_equal(mint_append_json(&b, p), KN_OK);
-    kn_buf_puts(&b, ".");
+    char *none = test_jwt_unsigned(h, p);
     json_decref(h);
     json_decref(p);
-    expect_reject(kn_buf_detach(&b, NULL), "unsupported alg");
+    assert_non_null(none);
+    expect_reject(none, "unsupported alg");
     expect_reject(token(key_rsa, "RS256", header("HS256", "rsa1"), claims(), 0), "unsupported alg");
     expect_reject(token(key_rsa, "RS256", header("RS512", "rsa1"), claims(), 0), "unsupported alg");
     expect_reject(token(key_rsa, "RS256", json_pack("{s:s}", "kid", "rsa1"), claims(), 0),
@@ -322,7 +311,7 @@ static void test_bad_signature(void **state)
     char *dot1 = strchr(good, '.'), *dot2 = strrchr(good, '.');
     char *edot1 = strchr(evil, '.'), *edot2 = strrchr(evil, '.');
     kn_buf b;
-    kn_buf_init(&b, MINT_MAX_TOKEN);
+    kn_buf_init(&b, TEST_JWT_MAX_TOKEN);
     kn_buf_append(&b, good, (size_t)(dot1 - good));
     kn_buf_append(&b, edot1, (size_t)(edot2 - edot1));
     kn_buf_puts(&b, dot2);
@@ -339,10 +328,9 @@ static void test_key_selection(void **state)
     expect_reject(token(key_rsa, "RS256", header("RS256", NULL), claims(), 0), "unknown key id");
     /* No kid and exactly one key: that key. */
     char path[600];
-    tmp_path(path, sizeof path, "auth_jwks_one.json");
-    json_t *root = json_pack("{s:[o]}", "keys", mint_jwk(key_ec, "ES256", "only"));
-    assert_int_equal(json_dump_file(root, path, 0), 0);
-    json_decref(root);
+    test_temp_path(path, sizeof path, "-auth_jwks_one.json");
+    write_text(path, "{\"keys\": []}");
+    add_jwk(path, key_ec, "ES256", "only");
     auth_ctx *one = NULL;
     assert_int_equal(ctx_for(path, &one, NULL), KN_OK);
     char *t = token(key_ec, "ES256", header("ES256", NULL), claims(), 0);
@@ -395,7 +383,7 @@ static void test_jwks_loading(void **state)
 {
     (void)state;
     char path[600];
-    tmp_path(path, sizeof path, "auth_jwks_bad.json");
+    test_temp_path(path, sizeof path, "-auth_jwks_bad.json");
     auth_ctx *c = NULL;
     kn_err err;
     const char *bad[] = {

@@ -10,14 +10,12 @@
 
 #include "auth/auth.h"
 #include "core/core_util.h"
+#include "test_support.h"
 
-#include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define ORG_A "123456785"
 #define PASSWORD "riktig hest batteri"
@@ -46,28 +44,16 @@ static int add_user(const char *username, int disabled)
     return rc;
 }
 
-static int open_store(kn_err *err)
-{
-    const char *dir = getenv("KNUTE_TEST_TMP");
-    if (!dir || !*dir)
-        dir = "/tmp";
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return kn_err_set(err, KN_EIO, "cannot create %s", dir);
-    snprintf(db_path, sizeof db_path, "%s/auth_login_%ld.db", dir, (long)getpid());
-    unlink(db_path);
-    store_options opts = {.url = db_path};
-    int applied = 0;
-    int rc = store_open(&opts, &st, err);
-    return rc == KN_OK ? st->ops->migrate(st, &applied, err) : rc;
-}
-
 static int setup(void **state)
 {
     (void)state;
     kn_err err;
     auth_settings s = {.session_ttl_s = TTL_S, .lockout_threshold = THRESHOLD, .lockout_s = 600};
-    if (kn_util_init() != KN_OK || open_store(&err) != KN_OK ||
-        auth_ctx_new(st, &s, &ctx, &err) != KN_OK) {
+    if (kn_util_init() != KN_OK || test_store_new(&st, db_path, sizeof db_path) != KN_OK) {
+        fprintf(stderr, "setup: cannot open a store at %s\n", db_path);
+        return -1;
+    }
+    if (auth_ctx_new(st, &s, &ctx, &err) != KN_OK) {
         fprintf(stderr, "setup: %s\n", err.msg);
         return -1;
     }
@@ -80,13 +66,7 @@ static int teardown(void **state)
 {
     (void)state;
     auth_ctx_free(ctx);
-    store_close(st);
-    char side[600];
-    unlink(db_path);
-    snprintf(side, sizeof side, "%s-wal", db_path);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", db_path);
-    unlink(side);
+    test_store_destroy(st, db_path);
     return 0;
 }
 
@@ -97,6 +77,23 @@ static void expect_denied(const char *user, const char *password, int status, co
     assert_int_equal(auth_login(ctx, user, password, "req-1", &tok, &err), status);
     assert_true(strncmp(err.msg, msg, strlen(msg)) == 0);
     assert_string_equal(tok.cookie, "");
+}
+
+/* Log user in with the right password; the login must succeed. */
+static void login(const char *user, auth_session_token *tok)
+{
+    kn_err err;
+    int rc = auth_login(ctx, user, PASSWORD, NULL, tok, &err);
+    if (rc != KN_OK)
+        fail_msg("login %s: %s", user, err.msg);
+}
+
+/* The store's key for a session: hex SHA-256 of its cookie. */
+static void session_key(const char *cookie, char hex[65])
+{
+    unsigned char digest[32];
+    crypto_hash_sha256(digest, (const unsigned char *)cookie, strlen(cookie));
+    kn_hex(digest, sizeof digest, hex);
 }
 
 /* Number of auth.login audit events with this outcome. */
@@ -140,16 +137,14 @@ static void test_login_success(void **state)
     /* The store holds the cookie's hash, never the cookie. */
     store_session s;
     assert_int_equal(st->ops->session_get(st, tok.cookie, &s, NULL), KN_ENOTFOUND);
-    unsigned char digest[32];
     char hex[65];
-    crypto_hash_sha256(digest, (const unsigned char *)tok.cookie, strlen(tok.cookie));
-    kn_hex(digest, sizeof digest, hex);
+    session_key(tok.cookie, hex);
     assert_int_equal(st->ops->session_get(st, hex, &s, NULL), KN_OK);
     assert_string_equal(s.user_id, p.id);
 
     /* Two logins, two different sessions. */
     auth_session_token tok2;
-    assert_int_equal(auth_login(ctx, "kari", PASSWORD, NULL, &tok2, &err), KN_OK);
+    login("kari", &tok2);
     assert_string_not_equal(tok.cookie, tok2.cookie);
     assert_string_not_equal(tok.csrf_token, tok2.csrf_token);
 }
@@ -176,20 +171,18 @@ static void test_lockout(void **state)
     expect_denied("per", PASSWORD, KN_ELOCKED, "account locked until ");
     assert_int_equal(audited("locked"), before + 1);
     /* Other users are unaffected. */
-    kn_err err;
     auth_session_token tok;
-    assert_int_equal(auth_login(ctx, "kari", PASSWORD, NULL, &tok, &err), KN_OK);
+    login("kari", &tok);
 }
 
 static void test_success_resets_failures(void **state)
 {
     (void)state;
-    kn_err err;
     auth_session_token tok;
     for (int round = 0; round < 2; round++) {
         for (int i = 0; i < THRESHOLD - 1; i++)
             expect_denied("liv", "feil passord!", KN_EUNAUTH, DENIED);
-        assert_int_equal(auth_login(ctx, "liv", PASSWORD, NULL, &tok, &err), KN_OK);
+        login("liv", &tok);
     }
 }
 
@@ -199,7 +192,7 @@ static void test_logout(void **state)
     kn_err err;
     auth_session_token tok;
     auth_principal p;
-    assert_int_equal(auth_login(ctx, "kari", PASSWORD, NULL, &tok, &err), KN_OK);
+    login("kari", &tok);
     assert_int_equal(auth_logout(ctx, tok.cookie, &err), KN_OK);
     assert_int_equal(auth_session_principal(ctx, tok.cookie, &p, &err), KN_EUNAUTH);
     assert_int_equal(auth_logout(ctx, tok.cookie, &err), KN_OK); /* idempotent */
@@ -214,13 +207,11 @@ static void test_expired_session(void **state)
     kn_err err;
     auth_session_token tok;
     auth_principal p;
-    assert_int_equal(auth_login(ctx, "kari", PASSWORD, NULL, &tok, &err), KN_OK);
+    login("kari", &tok);
     /* Re-create the session as one that ran out ten seconds ago. */
     store_session s;
     char hex[65];
-    unsigned char digest[32];
-    crypto_hash_sha256(digest, (const unsigned char *)tok.cookie, strlen(tok.cookie));
-    kn_hex(digest, sizeof digest, hex);
+    session_key(tok.cookie, hex);
     assert_int_equal(st->ops->session_get(st, hex, &s, NULL), KN_OK);
     assert_int_equal(st->ops->session_delete(st, hex, NULL), KN_OK);
     s.expires_at = kn_now_s() - 10;
@@ -237,7 +228,7 @@ static void test_session_of_disabled_user(void **state)
     auth_session_token tok;
     auth_principal p;
     assert_int_equal(add_user("siri", 0), KN_OK);
-    assert_int_equal(auth_login(ctx, "siri", PASSWORD, NULL, &tok, &err), KN_OK);
+    login("siri", &tok);
     assert_int_equal(st->ops->user_set_disabled(st, "siri", 1, NULL), KN_OK);
     assert_int_equal(auth_session_principal(ctx, tok.cookie, &p, &err), KN_EUNAUTH);
 }

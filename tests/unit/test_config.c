@@ -7,29 +7,12 @@
 #include <cmocka.h>
 
 #include "core/core_config.h"
+#include "test_support.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
-
-static void temp_path(char *out, size_t size, const char *name)
-{
-    const char *dir = getenv("KNUTE_TEST_TMP");
-    if (!dir)
-        dir = "/tmp";
-    mkdir(dir, 0755);
-    snprintf(out, size, "%s/%s-%d.conf", dir, name, (int)getpid());
-}
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
 
 static void test_defaults(void **state)
 {
@@ -69,8 +52,11 @@ static void test_file(void **state)
 {
     (void)state;
     char path[512];
-    temp_path(path, sizeof path, "good");
-    write_file(path, "# comment\n\nport = 8181\n  database = \"/tmp/x y.db\"  \nlog_level=warn\n");
+    test_temp_path(path, sizeof path, "-good.conf");
+    assert_int_equal(test_write_file(path,
+                                     "# comment\n\nport = 8181\n  database = \"/tmp/x y.db\"  "
+                                     "\nlog_level=warn\n"),
+                     0);
     kn_config cfg;
     kn_config_defaults(&cfg);
     assert_int_equal(kn_config_load_file(&cfg, path, 1, NULL), KN_OK);
@@ -79,13 +65,13 @@ static void test_file(void **state)
     assert_string_equal(cfg.log_level, "warn");
     unlink(path);
 
-    temp_path(path, sizeof path, "bad");
-    write_file(path, "port = 8181\nthreads = many\n");
+    test_temp_path(path, sizeof path, "-bad.conf");
+    assert_int_equal(test_write_file(path, "port = 8181\nthreads = many\n"), 0);
     kn_err err;
     assert_int_equal(kn_config_load_file(&cfg, path, 1, &err), KN_ECONFIG);
     assert_non_null(strstr(err.msg, ":2:"));
     assert_non_null(strstr(err.msg, "'threads'"));
-    write_file(path, "just words\n");
+    assert_int_equal(test_write_file(path, "just words\n"), 0);
     assert_int_equal(kn_config_load_file(&cfg, path, 1, &err), KN_ECONFIG);
     unlink(path);
     assert_int_equal(kn_config_load_file(&cfg, path, 0, &err), KN_OK);

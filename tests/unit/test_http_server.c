@@ -138,14 +138,12 @@ static void assert_problem(const reply *r, int status, const char *code)
     json_decref(doc);
 }
 
-static void write_file(const char *dir, const char *name, const char *text)
+/* Write web_root/name (0 / -1). */
+static int write_web_file(const char *name, const char *text)
 {
     char path[1024];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
+    snprintf(path, sizeof path, "%s/%s", web_root, name);
+    return test_write_file(path, text);
 }
 
 static int make_web_root(void)
@@ -155,14 +153,10 @@ static int make_web_root(void)
     mkdir(web_root, 0700);
     snprintf(path, sizeof path, "%s/css", web_root);
     mkdir(path, 0700);
-    write_file(web_root, "index.html", "<!doctype html><title>Knute</title>");
-    write_file(web_root, "css/site.css", "body{}");
     snprintf(secret, sizeof secret, "%s.secret", web_root);
-    FILE *f = fopen(secret, "w");
-    if (!f)
+    if (write_web_file("index.html", "<!doctype html><title>Knute</title>") != 0 ||
+        write_web_file("css/site.css", "body{}") != 0 || test_write_file(secret, "outside") != 0)
         return -1;
-    fputs("outside", f);
-    fclose(f);
     snprintf(path, sizeof path, "%s/escape.txt", web_root);
     unlink(path);
     return symlink(secret, path);
@@ -238,6 +232,14 @@ static void login(const char *username, session *s)
     assert_string_equal(
         json_string_value(json_object_get(json_object_get(doc, "user"), "username")), username);
     json_decref(doc);
+}
+
+/* Log username in; headers receives "Cookie: <session>\r\n" for later calls. */
+static void login_cookie(const char *username, char *headers, size_t size)
+{
+    session s;
+    login(username, &s);
+    snprintf(headers, size, "Cookie: %s\r\n", s.cookie);
 }
 
 static void test_health_and_common_headers(void **state)
@@ -385,10 +387,8 @@ static void test_session_csrf_and_logout(void **state)
 static void test_roles_and_query(void **state)
 {
     (void)state;
-    session s;
-    login("nurse", &s);
     char headers[256];
-    snprintf(headers, sizeof headers, "Cookie: %s\r\n", s.cookie);
+    login_cookie("nurse", headers, sizeof headers);
     reply r;
     call("GET", "/api/v1/users", headers, NULL, &r);
     assert_problem(&r, 403, "forbidden");
@@ -410,10 +410,8 @@ static void test_roles_and_query(void **state)
 static void test_metrics_for_admin(void **state)
 {
     (void)state;
-    session s;
-    login("admin", &s);
     char headers[256];
-    snprintf(headers, sizeof headers, "Cookie: %s\r\n", s.cookie);
+    login_cookie("admin", headers, sizeof headers);
     reply r;
     call("GET", "/healthz", NULL, NULL, &r);
     call("GET", "/metrics", headers, NULL, &r);
@@ -445,10 +443,8 @@ static void test_audit_is_narrowed(void **state)
     append_event("974760673", "t.other");
     append_event("", "t.none");
     append_event(ORG, "t.mine");
-    session s;
-    login("auditor", &s);
     char headers[256];
-    snprintf(headers, sizeof headers, "Cookie: %s\r\n", s.cookie);
+    login_cookie("auditor", headers, sizeof headers);
     reply r;
     call("GET", "/api/v1/audit?municipality=974760673", headers, NULL, &r);
     assert_problem(&r, 403, "forbidden");

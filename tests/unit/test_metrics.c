@@ -44,6 +44,16 @@ static double sample(const char *text, const char *prefix)
     return strtod(found + strlen(prefix), NULL);
 }
 
+/* The knute_http_requests_total sample of one series; route as escaped in the text. */
+static double requests(const char *text, const char *route, const char *method, int status)
+{
+    char prefix[256];
+    snprintf(prefix, sizeof prefix,
+             "knute_http_requests_total{route=\"%s\",method=\"%s\",status=\"%d\"} ", route, method,
+             status);
+    return sample(text, prefix);
+}
+
 static int count_lines(const char *text, const char *prefix)
 {
     int n = 0;
@@ -99,8 +109,7 @@ static void test_http_counter_and_buckets(void **state)
     double sum = AT("knute_http_request_duration_seconds_sum{%s} ");
 #undef AT
     assert_true(sum > 20.0033 && sum < 20.0035);
-    assert_true(sample(text, "knute_http_requests_total{route=\"/t/buckets\",method=\"GET\","
-                             "status=\"404\"} ") == 1);
+    assert_true(requests(text, "/t/buckets", "GET", 404) == 1);
     /* every bucket line of this series: 14 bounds + +Inf */
     snprintf(p, sizeof p, "knute_http_request_duration_seconds_bucket{%s,", l);
     assert_int_equal(count_lines(text, p), 15);
@@ -115,10 +124,8 @@ static void test_methods_are_interned(void **state)
     memcpy(method, "XX", 3); /* the table must not keep the caller's buffer */
     kn_metrics_http("/t/method", "BREW", 201, 0.01);
     char *text = render();
-    assert_true(sample(text, "knute_http_requests_total{route=\"/t/method\",method=\"POST\","
-                             "status=\"201\"} ") == 1);
-    assert_true(sample(text, "knute_http_requests_total{route=\"/t/method\",method=\"OTHER\","
-                             "status=\"201\"} ") == 1);
+    assert_true(requests(text, "/t/method", "POST", 201) == 1);
+    assert_true(requests(text, "/t/method", "OTHER", 201) == 1);
     free(text);
 }
 
@@ -128,10 +135,8 @@ static void test_label_escaping(void **state)
     kn_metrics_http("/t/\"q\"\\n", "GET", 200, 0.01);
     kn_metrics_http("/t/nl\n", "GET", 200, 0.01);
     char *text = render();
-    assert_true(sample(text, "knute_http_requests_total{route=\"/t/nl\\n\",method=\"GET\","
-                             "status=\"200\"} ") == 1);
-    assert_true(sample(text, "knute_http_requests_total{route=\"/t/\\\"q\\\"\\\\n\","
-                             "method=\"GET\",status=\"200\"} ") == 1);
+    assert_true(requests(text, "/t/nl\\n", "GET", 200) == 1);
+    assert_true(requests(text, "/t/\\\"q\\\"\\\\n", "GET", 200) == 1);
     free(text);
 }
 
@@ -186,10 +191,8 @@ static void test_concurrent_updates(void **state)
     for (int i = 0; i < 4; i++)
         pthread_join(threads[i], NULL);
     char *text = render();
-    assert_true(sample(text, "knute_http_requests_total{route=\"/t/threads\",method=\"GET\","
-                             "status=\"200\"} ") == 40000);
-    assert_true(sample(text, "knute_http_requests_total{route=\"/t/threads\",method=\"GET\","
-                             "status=\"201\"} ") == 40000);
+    assert_true(requests(text, "/t/threads", "GET", 200) == 40000);
+    assert_true(requests(text, "/t/threads", "GET", 201) == 40000);
     free(text);
 }
 

@@ -13,30 +13,6 @@
 
 #include "core/core_log.h"
 
-typedef struct fixture {
-    char path[PATH_MAX];
-    store *st;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    tu_db_path(f->path, sizeof f->path, "store");
-    f->st = tu_open(f->path, 1, 0);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    store_close(f->st);
-    tu_db_remove(f->path);
-    free(f);
-    return 0;
-}
-
 static store_user make_user(const char *username, size_t ngrants)
 {
     store_user u;
@@ -49,6 +25,14 @@ static store_user make_user(const char *username, size_t ngrants)
         snprintf(u.grants[i].orgnr, sizeof u.grants[i].orgnr, "9%08zu", i);
         u.grants[i].roles = (uint32_t)(1u << i) | 0x80000000u;
     }
+    return u;
+}
+
+/* make_user(), created in st. */
+static store_user add_user(store *st, const char *username, size_t ngrants)
+{
+    store_user u = make_user(username, ngrants);
+    assert_int_equal(st->ops->user_create(st, &u, NULL), KN_OK);
     return u;
 }
 
@@ -82,7 +66,7 @@ static void test_open_urls(void **state)
     store_options none = {.url = NULL};
     assert_int_equal(store_open(&none, &st, &err), KN_EINVAL);
     char path[PATH_MAX], url[PATH_MAX + 8];
-    tu_db_path(path, sizeof path, "url");
+    test_db_path(path, sizeof path, "url");
     snprintf(url, sizeof url, "sqlite:%s", path);
     store_options ok = {.url = url, .read_connections = 2};
     assert_int_equal(store_open(&ok, &st, &err), KN_OK);
@@ -91,12 +75,12 @@ static void test_open_urls(void **state)
     store_close(st);
     store_close(NULL);
     assert_int_equal(access(path, F_OK), 0);
-    tu_db_remove(path);
+    test_db_remove(path);
 }
 
 static void test_org(void **state)
 {
-    store *st = ((fixture *)*state)->st;
+    store *st = tu_store(state);
     kn_err err;
     store_org org = {"964338531", STORE_ORG_MUNICIPALITY, "Trondheim kommune", 212660};
     assert_int_equal(st->ops->org_put(st, &org, &err), KN_OK);
@@ -130,10 +114,9 @@ static void test_org(void **state)
 
 static void test_user_round_trip(void **state)
 {
-    store *st = ((fixture *)*state)->st;
+    store *st = tu_store(state);
     kn_err err;
-    store_user u = make_user("kari", 2);
-    assert_int_equal(st->ops->user_create(st, &u, &err), KN_OK);
+    store_user u = add_user(st, "kari", 2);
     assert_int_equal(strlen(u.id), 32);
     assert_true(u.created_at > 1700000000);
 
@@ -154,8 +137,7 @@ static void test_user_round_trip(void **state)
     assert_string_equal(got.id, u.id);
     assert_int_equal(got.ngrants, 2);
 
-    store_user ola = make_user("ola", 0);
-    assert_int_equal(st->ops->user_create(st, &ola, &err), KN_OK);
+    add_user(st, "ola", 0);
     store_user *list = NULL;
     size_t n = 0;
     assert_int_equal(st->ops->user_list(st, &list, &n, &err), KN_OK);
@@ -169,10 +151,9 @@ static void test_user_round_trip(void **state)
 
 static void test_user_errors(void **state)
 {
-    store *st = ((fixture *)*state)->st;
+    store *st = tu_store(state);
     kn_err err;
-    store_user u = make_user("kari", 1);
-    assert_int_equal(st->ops->user_create(st, &u, &err), KN_OK);
+    add_user(st, "kari", 1);
     store_user dup = make_user("kari", 0);
     assert_int_equal(st->ops->user_create(st, &dup, &err), KN_ECONFLICT);
     assert_int_equal(dup.id[0], '\0'); /* untouched on failure */
@@ -204,10 +185,9 @@ static void test_user_errors(void **state)
 
 static void test_user_disable(void **state)
 {
-    store *st = ((fixture *)*state)->st;
+    store *st = tu_store(state);
     kn_err err;
-    store_user u = make_user("kari", 0);
-    assert_int_equal(st->ops->user_create(st, &u, &err), KN_OK);
+    store_user u = add_user(st, "kari", 0);
     assert_int_equal(st->ops->user_set_disabled(st, "kari", 1, &err), KN_OK);
     store_user got;
     assert_int_equal(st->ops->user_get(st, u.id, &got, &err), KN_OK);
@@ -220,10 +200,9 @@ static void test_user_disable(void **state)
 
 static void test_lockout_counter(void **state)
 {
-    store *st = ((fixture *)*state)->st;
+    store *st = tu_store(state);
     kn_err err;
-    store_user u = make_user("kari", 0);
-    assert_int_equal(st->ops->user_create(st, &u, &err), KN_OK);
+    store_user u = add_user(st, "kari", 0);
     store_user got;
     for (int i = 1; i <= 2; i++) {
         assert_int_equal(st->ops->user_login_failed(st, u.id, 3, 1000, 60, &err), KN_OK);
@@ -267,10 +246,9 @@ static void fail_many(int i, void *p)
 
 static void test_lockout_concurrent(void **state)
 {
-    store *st = ((fixture *)*state)->st;
+    store *st = tu_store(state);
     kn_err err;
-    store_user u = make_user("kari", 0);
-    assert_int_equal(st->ops->user_create(st, &u, &err), KN_OK);
+    store_user u = add_user(st, "kari", 0);
     thread_arg a = {st, u.id, 0};
     tu_run_threads(16, fail_many, &a);
     assert_int_equal(a.failures, 0);
@@ -281,7 +259,7 @@ static void test_lockout_concurrent(void **state)
 
 static void test_client(void **state)
 {
-    store *st = ((fixture *)*state)->st;
+    store *st = tu_store(state);
     kn_err err;
     store_client key = make_client("Alarmsentral", STORE_CLIENT_APIKEY, "ab12");
     assert_int_equal(st->ops->client_create(st, &key, &err), KN_OK);
@@ -316,7 +294,7 @@ static void test_client(void **state)
 
 static void test_client_errors(void **state)
 {
-    store *st = ((fixture *)*state)->st;
+    store *st = tu_store(state);
     kn_err err;
     store_client key = make_client("Alarmsentral", STORE_CLIENT_APIKEY, "ab12");
     assert_int_equal(st->ops->client_create(st, &key, &err), KN_OK);
@@ -335,10 +313,9 @@ static void test_client_errors(void **state)
 
 static void test_session(void **state)
 {
-    store *st = ((fixture *)*state)->st;
+    store *st = tu_store(state);
     kn_err err;
-    store_user u = make_user("kari", 0);
-    assert_int_equal(st->ops->user_create(st, &u, &err), KN_OK);
+    store_user u = add_user(st, "kari", 0);
     store_session s = {.created_at = 100, .expires_at = 200};
     kn_strcpy(s.token_hash, sizeof s.token_hash, "aa11");
     kn_strcpy(s.user_id, sizeof s.user_id, u.id);
@@ -363,7 +340,7 @@ static void test_session(void **state)
 
 static void test_citizen_create_and_audit(void **state)
 {
-    store *st = ((fixture *)*state)->st;
+    store *st = tu_store(state);
     kn_err err;
     store_citizen c = tu_citizen("964338531", 1);
     store_audit a = tu_audit("citizen.create", "actor1");
@@ -417,16 +394,14 @@ static void create_citizens(int i, void *p)
 {
     thread_arg *t = p;
     for (int k = 0; k < 30; k++) {
-        store_citizen c = tu_citizen(i % 2 ? "964338531" : "942110464", i * 100 + k);
-        store_audit a = tu_audit("citizen.create", "actor1");
-        if (t->st->ops->citizen_create(t->st, &c, &a, NULL) != KN_OK)
+        if (tu_add_citizen(t->st, i % 2 ? "964338531" : "942110464", i * 100 + k, NULL) != KN_OK)
             __atomic_fetch_add(&t->failures, 1, __ATOMIC_SEQ_CST);
     }
 }
 
 static void test_citizen_list(void **state)
 {
-    store *st = ((fixture *)*state)->st;
+    store *st = tu_store(state);
     kn_err err;
     thread_arg t = {st, NULL, 0};
     tu_run_threads(16, create_citizens, &t); /* 240 per municipality */
@@ -461,11 +436,10 @@ static void test_citizen_list(void **state)
 
 static void test_device(void **state)
 {
-    store *st = ((fixture *)*state)->st;
+    store *st = tu_store(state);
     kn_err err;
-    store_citizen c = tu_citizen("964338531", 1);
-    store_audit a = tu_audit("citizen.create", "actor1");
-    assert_int_equal(st->ops->citizen_create(st, &c, &a, &err), KN_OK);
+    store_citizen c;
+    assert_int_equal(tu_add_citizen(st, "964338531", 1, &c), KN_OK);
 
     store_device stock = {.municipality = "964338531",
                           .type = "safety_alarm",
@@ -504,7 +478,7 @@ static void test_device(void **state)
 
 static void test_audit(void **state)
 {
-    store *st = ((fixture *)*state)->st;
+    store *st = tu_store(state);
     kn_err err;
     const char *actions[] = {"auth.login", "citizen.read", "citizen.read", "auth.login"};
     for (int i = 0; i < 4; i++) {
@@ -557,19 +531,19 @@ int main(void)
     kn_log_open(NULL, KN_LOG_WARN, NULL);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_open_urls),
-        cmocka_unit_test_setup_teardown(test_org, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_user_round_trip, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_user_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_user_disable, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_lockout_counter, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_lockout_concurrent, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_client, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_client_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_session, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_citizen_create_and_audit, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_citizen_list, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_device, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_org, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_user_round_trip, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_user_errors, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_user_disable, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_lockout_counter, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_lockout_concurrent, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_client, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_client_errors, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_session, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_citizen_create_and_audit, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_citizen_list, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_device, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_audit, tu_setup, tu_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

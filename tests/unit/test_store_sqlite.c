@@ -18,30 +18,6 @@
 #include <sqlite3.h>
 #include <stdio.h>
 
-typedef struct fixture {
-    char path[PATH_MAX];
-    store *st;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    tu_db_path(f->path, sizeof f->path, "engine");
-    f->st = tu_open(f->path, 1, 0);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    store_close(f->st);
-    tu_db_remove(f->path);
-    free(f);
-    return 0;
-}
-
 /* ---- holding the writer: an "alone" job that waits for a condition ---- */
 
 typedef struct blocker {
@@ -101,29 +77,39 @@ static void blocker_join(blocker *b)
     assert_int_equal(b->timed_out, 0);
 }
 
-static int64_t sql_int(const char *path, const char *sql)
+/* The first row of sql run on a read-only connection to path; the caller
+ * reads it, then closes both with sql_done(). */
+static sqlite3_stmt *sql_row(const char *path, const char *sql, sqlite3 **db)
 {
-    sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    *db = NULL;
+    assert_int_equal(sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(*db, sql, -1, &st, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int64_t v = sqlite3_column_int64(st, 0);
+    return st;
+}
+
+static void sql_done(sqlite3 *db, sqlite3_stmt *st)
+{
     sqlite3_finalize(st);
     sqlite3_close(db);
+}
+
+static int64_t sql_int(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st = sql_row(path, sql, &db);
+    int64_t v = sqlite3_column_int64(st, 0);
+    sql_done(db, st);
     return v;
 }
 
 static void sql_text(const char *path, const char *sql, char *out, size_t size)
 {
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    sqlite3 *db;
+    sqlite3_stmt *st = sql_row(path, sql, &db);
     snprintf(out, size, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    sqlite3_close(db);
+    sql_done(db, st);
 }
 
 /* ---- group commit ---- */
@@ -133,24 +119,30 @@ typedef struct create_arg {
     int status[64];
 } create_arg;
 
+/* Run fn on n threads while a blocker holds the writer until all n jobs are
+ * queued, so they are released to it together. */
+static void run_queued(store *st, int n, tu_thread_fn fn, create_arg *a)
+{
+    blocker b;
+    blocker_start(&b, st, (size_t)n, 0);
+    *a = (create_arg){.st = st};
+    tu_run_threads(n, fn, a);
+    blocker_join(&b);
+}
+
 /* Threads 40..49 reuse the NIN of threads 0..9. */
 static void create_maybe_dup(int i, void *p)
 {
     create_arg *a = p;
-    store_citizen c = tu_citizen("964338531", i < 40 ? i : i - 40);
-    store_audit au = tu_audit("citizen.create", "actor1");
-    a->status[i] = a->st->ops->citizen_create(a->st, &c, &au, NULL);
+    a->status[i] = tu_add_citizen(a->st, "964338531", i < 40 ? i : i - 40, NULL);
 }
 
 static void test_failing_job_spares_batch(void **state)
 {
-    store *st = ((fixture *)*state)->st;
+    store *st = tu_store(state);
     int64_t before = SQ(st)->commits;
-    blocker b;
-    blocker_start(&b, st, 50, 0);
-    create_arg a = {.st = st};
-    tu_run_threads(50, create_maybe_dup, &a);
-    blocker_join(&b);
+    create_arg a;
+    run_queued(st, 50, create_maybe_dup, &a);
     assert_int_equal(SQ(st)->commits, before + 1); /* all 50 in one transaction */
     for (int i = 10; i < 40; i++)
         assert_int_equal(a.status[i], KN_OK);
@@ -175,28 +167,23 @@ static void test_failing_job_spares_batch(void **state)
 static void create_unique(int i, void *p)
 {
     create_arg *a = p;
-    store_citizen c = tu_citizen("964338531", 1000 + i);
-    store_audit au = tu_audit("citizen.create", "actor1");
-    a->status[i] = a->st->ops->citizen_create(a->st, &c, &au, NULL);
+    a->status[i] = tu_add_citizen(a->st, "964338531", 1000 + i, NULL);
 }
 
 static void test_batch_cap(void **state)
 {
     (void)state;
     char path[PATH_MAX];
-    tu_db_path(path, sizeof path, "cap");
+    test_db_path(path, sizeof path, "cap");
     store *st = tu_open(path, 1, 4);
     int64_t before = SQ(st)->commits;
-    blocker b;
-    blocker_start(&b, st, 10, 0);
-    create_arg a = {.st = st};
-    tu_run_threads(10, create_unique, &a);
-    blocker_join(&b);
+    create_arg a;
+    run_queued(st, 10, create_unique, &a);
     for (int i = 0; i < 10; i++)
         assert_int_equal(a.status[i], KN_OK);
     assert_int_equal(SQ(st)->commits, before + 3); /* 4 + 4 + 2 */
     store_close(st);
-    tu_db_remove(path);
+    test_db_remove(path);
 }
 
 /* Simulates SQLite abandoning the transaction inside a job (as on SQLITE_FULL). */
@@ -206,26 +193,28 @@ static int lose_transaction(sq_conn *c, void *arg, kn_err *err)
     return KN_OK;
 }
 
-static void put_org_or_lose(int i, void *p)
+/* Thread i puts supplier <prefix><i>, except thread `odd`, which writes job. */
+static void put_org_or_job(create_arg *a, int i, const char *prefix, int odd, sq_fn job)
 {
-    create_arg *a = p;
-    if (i == 2) {
-        a->status[i] = sq_write(SQ(a->st), lose_transaction, NULL, NULL);
+    if (i == odd) {
+        a->status[i] = sq_write(SQ(a->st), job, NULL, NULL);
         return;
     }
     store_org org = {.kind = STORE_ORG_SUPPLIER, .name = "Leverandør"};
-    snprintf(org.orgnr, sizeof org.orgnr, "90000000%d", i);
+    snprintf(org.orgnr, sizeof org.orgnr, "%s%d", prefix, i);
     a->status[i] = a->st->ops->org_put(a->st, &org, NULL);
+}
+
+static void put_org_or_lose(int i, void *p)
+{
+    put_org_or_job(p, i, "90000000", 2, lose_transaction);
 }
 
 static void test_lost_transaction_fails_batch(void **state)
 {
-    store *st = ((fixture *)*state)->st;
-    blocker b;
-    blocker_start(&b, st, 5, 0);
-    create_arg a = {.st = st};
-    tu_run_threads(5, put_org_or_lose, &a);
-    blocker_join(&b);
+    store *st = tu_store(state);
+    create_arg a;
+    run_queued(st, 5, put_org_or_lose, &a);
     for (int i = 0; i < 5; i++)
         assert_int_equal(a.status[i], KN_EIO);
     kn_err err;
@@ -248,25 +237,15 @@ static int insert_then_fail(sq_conn *c, void *arg, kn_err *err)
 
 static void put_org_or_fail(int i, void *p)
 {
-    create_arg *a = p;
-    if (i == 3) {
-        a->status[i] = sq_write(SQ(a->st), insert_then_fail, NULL, NULL);
-        return;
-    }
-    store_org org = {.kind = STORE_ORG_SUPPLIER, .name = "Leverandør"};
-    snprintf(org.orgnr, sizeof org.orgnr, "91000000%d", i);
-    a->status[i] = a->st->ops->org_put(a->st, &org, NULL);
+    put_org_or_job(p, i, "91000000", 3, insert_then_fail);
 }
 
 static void test_failed_job_rolled_back(void **state)
 {
-    store *st = ((fixture *)*state)->st;
+    store *st = tu_store(state);
     int64_t before = SQ(st)->commits;
-    blocker b;
-    blocker_start(&b, st, 6, 0);
-    create_arg a = {.st = st};
-    tu_run_threads(6, put_org_or_fail, &a);
-    blocker_join(&b);
+    create_arg a;
+    run_queued(st, 6, put_org_or_fail, &a);
     assert_int_equal(SQ(st)->commits, before + 1);
     kn_err err;
     store_org got;
@@ -312,7 +291,7 @@ static void *hold_main(void *p)
 
 static void test_readers_not_blocked(void **state)
 {
-    store *st = ((fixture *)*state)->st;
+    store *st = tu_store(state);
     kn_err err;
     store_org org = {"900000001", STORE_ORG_SUPPLIER, "Committed", 0};
     assert_int_equal(st->ops->org_put(st, &org, &err), KN_OK);
@@ -342,9 +321,7 @@ typedef struct drain_thread {
 static void *drain_main(void *p)
 {
     drain_thread *t = p;
-    store_citizen c = tu_citizen("964338531", t->i);
-    store_audit au = tu_audit("citizen.create", "actor1");
-    t->status = t->st->ops->citizen_create(t->st, &c, &au, NULL);
+    t->status = tu_add_citizen(t->st, "964338531", t->i, NULL);
     return NULL;
 }
 
@@ -352,7 +329,7 @@ static void test_close_drains_queue(void **state)
 {
     (void)state;
     char path[PATH_MAX];
-    tu_db_path(path, sizeof path, "drain");
+    test_db_path(path, sizeof path, "drain");
     store *st = tu_open(path, 1, 0);
     blocker b;
     blocker_start(&b, st, 0, 1);
@@ -372,7 +349,7 @@ static void test_close_drains_queue(void **state)
     }
     assert_int_equal(sql_int(path, "SELECT count(*) FROM citizens"), 20);
     assert_int_equal(sql_int(path, "SELECT count(*) FROM audit_events"), 20);
-    tu_db_remove(path);
+    test_db_remove(path);
 }
 
 /* ---- migrations ---- */
@@ -381,7 +358,7 @@ static void test_migrations(void **state)
 {
     (void)state;
     char path[PATH_MAX];
-    tu_db_path(path, sizeof path, "migrate");
+    test_db_path(path, sizeof path, "migrate");
     store *st = tu_open(path, 0, 0);
     kn_err err;
     store_migration *list = NULL;
@@ -417,7 +394,7 @@ static void test_migrations(void **state)
     assert_int_equal(applied, 0);
     store_close(st);
     assert_int_equal(sql_int(path, "SELECT count(*) FROM schema_migrations"), (int64_t)known);
-    tu_db_remove(path);
+    test_db_remove(path);
 }
 
 /* ---- backup ---- */
@@ -425,11 +402,8 @@ static void test_migrations(void **state)
 static void create_during_backup(int i, void *p)
 {
     store *st = p;
-    for (int k = 0; k < 50; k++) {
-        store_citizen c = tu_citizen("942110464", i * 1000 + k);
-        store_audit au = tu_audit("citizen.create", "actor1");
-        st->ops->citizen_create(st, &c, &au, NULL);
-    }
+    for (int k = 0; k < 50; k++)
+        tu_add_citizen(st, "942110464", i * 1000 + k, NULL);
 }
 
 static void *backup_worker(void *p)
@@ -439,29 +413,18 @@ static void *backup_worker(void *p)
     return NULL;
 }
 
-static void write_file(const char *path, const char *text)
-{
-    FILE *fp = fopen(path, "w");
-    assert_non_null(fp);
-    fputs(text, fp);
-    fclose(fp);
-}
-
 static void test_backup(void **state)
 {
-    fixture *f = *state;
+    tu_fixture *f = *state;
     store *st = f->st;
     kn_err err;
-    for (int i = 0; i < 10; i++) {
-        store_citizen c = tu_citizen("964338531", i);
-        store_audit au = tu_audit("citizen.create", "actor1");
-        assert_int_equal(st->ops->citizen_create(st, &c, &au, &err), KN_OK);
-    }
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(tu_add_citizen(st, "964338531", i, NULL), KN_OK);
     char dest[PATH_MAX], side[PATH_MAX + 8];
-    tu_db_path(dest, sizeof dest, "backup");
-    write_file(dest, "an old backup");
+    test_db_path(dest, sizeof dest, "backup");
+    assert_int_equal(test_write_file(dest, "an old backup"), 0);
     snprintf(side, sizeof side, "%s-wal", dest);
-    write_file(side, "a stale wal");
+    assert_int_equal(test_write_file(side, "a stale wal"), 0);
 
     pthread_t writer;
     assert_int_equal(pthread_create(&writer, NULL, backup_worker, st), 0);
@@ -486,14 +449,14 @@ static void test_backup(void **state)
 
     assert_int_equal(st->ops->backup(st, "/nonexistent-dir/x.db", &err), KN_EIO);
     assert_int_equal(st->ops->backup(st, "", &err), KN_EINVAL);
-    tu_db_remove(dest);
+    test_db_remove(dest);
 }
 
 /* ---- durability settings ---- */
 
 static void test_pragmas(void **state)
 {
-    fixture *f = *state;
+    tu_fixture *f = *state;
     kn_err err;
     char v[32];
     assert_int_equal(sq_debug_writer_pragma(f->st, "journal_mode", v, sizeof v, &err), KN_OK);
@@ -513,16 +476,14 @@ static void create_many(int i, void *p)
 {
     create_arg *a = p;
     for (int k = 0; k < 400; k++) {
-        store_citizen c = tu_citizen("964338531", i * 10000 + k);
-        store_audit au = tu_audit("citizen.create", "actor1");
-        if (a->st->ops->citizen_create(a->st, &c, &au, NULL) != KN_OK)
+        if (tu_add_citizen(a->st, "964338531", i * 10000 + k, NULL) != KN_OK)
             __atomic_fetch_add(&a->status[0], 1, __ATOMIC_SEQ_CST);
     }
 }
 
 static void test_throughput_sanity(void **state)
 {
-    store *st = ((fixture *)*state)->st;
+    store *st = tu_store(state);
     int64_t before = SQ(st)->commits;
     create_arg a = {.st = st};
     int64_t t0 = kn_mono_ns();
@@ -542,16 +503,16 @@ int main(void)
 {
     kn_log_open(NULL, KN_LOG_WARN, NULL);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_failing_job_spares_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failing_job_spares_batch, tu_setup, tu_teardown),
         cmocka_unit_test(test_batch_cap),
-        cmocka_unit_test_setup_teardown(test_failed_job_rolled_back, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_lost_transaction_fails_batch, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_readers_not_blocked, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_job_rolled_back, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_lost_transaction_fails_batch, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_readers_not_blocked, tu_setup, tu_teardown),
         cmocka_unit_test(test_close_drains_queue),
         cmocka_unit_test(test_migrations),
-        cmocka_unit_test_setup_teardown(test_backup, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pragmas, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_throughput_sanity, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_backup, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_pragmas, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_throughput_sanity, tu_setup, tu_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,6 @@
 /* test_store_util.h - helpers shared by the store unit tests (test_store*.c):
- * unique temporary database paths under $KNUTE_TEST_TMP, opening a migrated
- * store, sample records, and running a function on many threads at once.
+ * opening a (migrated) store, a per-test fixture store, sample records, and
+ * running a function on many threads at once. Paths come from test_support.h.
  * Include after <cmocka.h>.
  */
 #ifndef KN_TEST_STORE_UTIL_H
@@ -8,52 +8,14 @@
 
 #include "core/core_util.h"
 #include "store/store.h"
+#include "test_support.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
-
-static inline void tu_mkdirs(const char *dir)
-{
-    char buf[PATH_MAX];
-    snprintf(buf, sizeof buf, "%s", dir);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(buf, 0755);
-            *p = '/';
-        }
-    }
-    mkdir(buf, 0755);
-}
-
-/* Remove a database file and everything SQLite keeps beside it. */
-static inline void tu_db_remove(const char *path)
-{
-    char side[PATH_MAX];
-    const char *suffix[] = {"", "-wal", "-shm", "-journal", ".tmp"};
-    for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
-        snprintf(side, sizeof side, "%s%s", path, suffix[i]);
-        unlink(side);
-    }
-}
-
-/* A fresh path "<tmp>/<name>-<pid>-<n>.db"; any old files of that name are gone. */
-static inline void tu_db_path(char *out, size_t size, const char *name)
-{
-    static int counter; /* per test executable; pid makes it unique */
-    const char *dir = getenv("KNUTE_TEST_TMP");
-    if (!dir || !*dir)
-        dir = "/tmp/knute-test";
-    tu_mkdirs(dir);
-    snprintf(out, size, "%s/%s-%d-%d.db", dir, name, (int)getpid(), counter++);
-    tu_db_remove(out);
-}
 
 static inline store *tu_open(const char *path, int migrate, int max_batch)
 {
@@ -73,6 +35,35 @@ static inline store *tu_open(const char *path, int migrate, int max_batch)
         assert_int_equal(rc, KN_OK);
     }
     return st;
+}
+
+/* A fresh migrated store per test: cmocka setup/teardown pair. */
+typedef struct tu_fixture {
+    char path[PATH_MAX];
+    store *st;
+} tu_fixture;
+
+static inline int tu_setup(void **state)
+{
+    tu_fixture *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    test_db_path(f->path, sizeof f->path, "fixture");
+    f->st = tu_open(f->path, 1, 0);
+    *state = f;
+    return 0;
+}
+
+static inline int tu_teardown(void **state)
+{
+    tu_fixture *f = *state;
+    test_store_destroy(f->st, f->path);
+    free(f);
+    return 0;
+}
+
+static inline store *tu_store(void **state)
+{
+    return ((tu_fixture *)*state)->st;
 }
 
 static inline store_citizen tu_citizen(const char *municipality, int n)
@@ -98,6 +89,18 @@ static inline store_audit tu_audit(const char *action, const char *actor_id)
     kn_strcpy(a.object_type, sizeof a.object_type, "citizen");
     kn_strcpy(a.outcome, sizeof a.outcome, "ok");
     return a;
+}
+
+/* Create sample citizen n of municipality with its "citizen.create" audit
+ * event; out (may be NULL) receives the stored row. Returns the store's status. */
+static inline int tu_add_citizen(store *st, const char *municipality, int n, store_citizen *out)
+{
+    store_citizen c = tu_citizen(municipality, n);
+    store_audit a = tu_audit("citizen.create", "actor1");
+    int rc = st->ops->citizen_create(st, &c, &a, NULL);
+    if (out)
+        *out = c;
+    return rc;
 }
 
 /* Run fn(i, arg) on n threads that start together. */
