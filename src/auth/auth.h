@@ -133,6 +133,10 @@ int auth_password_verify(const char *encoded_hash, const char *password);
  * must be set; password is hashed here. Fills user->id. */
 int auth_user_add(store *st, store_user *user, const char *password, kn_err *err);
 
+/* All users, for listing. *list is allocated (caller frees with free()); every
+ * record's password_hash is cleared, so a listing can never leak a hash. */
+int auth_user_list(store *st, store_user **list, size_t *n, kn_err *err);
+
 /* Create an API-key client; writes the new key (shown once, never stored) to
  * key_out ("knk_" + 43 base64url chars + NUL fits in 64 bytes). */
 int auth_client_add_apikey(store *st, store_client *client, char key_out[64], kn_err *err);

@@ -1,6 +1,7 @@
 /* auth_password.c - argon2id password hashing (libsodium, interactive limits)
- * and creating users, the only place a plain password is turned into a hash.
- * auth_session.c verifies passwords at login; the CLI adds users.
+ * and creating users, the only place a plain password is turned into a hash;
+ * listing users, with the hashes cleared. auth_session.c verifies passwords at
+ * login; the CLI adds users.
  */
 #include "auth_internal.h"
 
@@ -75,4 +76,14 @@ int auth_user_add(store *st, store_user *user, const char *password, kn_err *err
     user->failed_logins = 0;
     user->locked_until = 0;
     return st->ops->user_create(st, user, err);
+}
+
+int auth_user_list(store *st, store_user **list, size_t *n, kn_err *err)
+{
+    int rc = st->ops->user_list(st, list, n, err);
+    if (rc != KN_OK)
+        return rc;
+    for (store_user *u = *list; u < *list + *n; u++)
+        sodium_memzero(u->password_hash, sizeof u->password_hash);
+    return KN_OK;
 }

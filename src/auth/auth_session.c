@@ -5,6 +5,7 @@
  */
 #include "auth_internal.h"
 
+#include "../audit/audit.h"
 #include "../core/core_log.h"
 #include "../core/core_util.h"
 
@@ -17,19 +18,16 @@
 
 static const char login_denied[] = "wrong username or password";
 
+/* auth.login: the user is the actor (empty id when the name is unknown). */
 static void audit_login(auth_ctx *ctx, const char *user_id, const char *outcome,
                         const char *request_id)
 {
+    auth_principal who;
+    memset(&who, 0, sizeof who);
+    who.kind = AUTH_PRINCIPAL_USER;
+    kn_strcpy(who.id, sizeof who.id, user_id ? user_id : "");
     store_audit ev;
-    memset(&ev, 0, sizeof ev);
-    ev.at_ms = kn_now_ms();
-    kn_strcpy(ev.actor_kind, sizeof ev.actor_kind, "user");
-    kn_strcpy(ev.actor_id, sizeof ev.actor_id, user_id ? user_id : "");
-    kn_strcpy(ev.action, sizeof ev.action, "auth.login");
-    kn_strcpy(ev.object_type, sizeof ev.object_type, "user");
-    kn_strcpy(ev.object_id, sizeof ev.object_id, user_id ? user_id : "");
-    kn_strcpy(ev.request_id, sizeof ev.request_id, request_id ? request_id : "");
-    kn_strcpy(ev.outcome, sizeof ev.outcome, outcome);
+    audit_event_init(&ev, &who, "auth.login", NULL, "user", who.id, request_id, outcome);
     kn_err aerr;
     kn_err_clear(&aerr);
     if (ctx->st->ops->audit_append(ctx->st, &ev, &aerr) != KN_OK)

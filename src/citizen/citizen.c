@@ -4,6 +4,7 @@
  */
 #include "citizen.h"
 
+#include "../audit/audit.h"
 #include "../core/core_util.h"
 #include "../nid/nid.h"
 
@@ -73,19 +74,11 @@ static int require_municipality(store *st, const char *orgnr, kn_err *err)
     return rc;
 }
 
+/* Citizen events: object "citizen", outcome "ok". */
 static void audit_fill(store_audit *a, const auth_principal *p, const char *action,
                        const char *municipality, const char *object_id, const char *request_id)
 {
-    memset(a, 0, sizeof *a);
-    a->at_ms = kn_now_ms();
-    kn_strcpy(a->actor_kind, sizeof a->actor_kind, p->kind == AUTH_PRINCIPAL_USER ? "user" : "client");
-    kn_strcpy(a->actor_id, sizeof a->actor_id, p->id);
-    kn_strcpy(a->action, sizeof a->action, action);
-    kn_strcpy(a->municipality, sizeof a->municipality, municipality ? municipality : "");
-    kn_strcpy(a->object_type, sizeof a->object_type, "citizen");
-    kn_strcpy(a->object_id, sizeof a->object_id, object_id ? object_id : "");
-    kn_strcpy(a->request_id, sizeof a->request_id, request_id ? request_id : "");
-    kn_strcpy(a->outcome, sizeof a->outcome, "ok");
+    audit_event_init(a, p, action, municipality, "citizen", object_id, request_id, "ok");
 }
 
 int citizen_create(const citizen_ctx *ctx, const auth_principal *p, const char *municipality,

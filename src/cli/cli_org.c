@@ -40,12 +40,12 @@ static int org_fill(int argc, char **argv, store_org *org)
     return CLI_EXIT_OK;
 }
 
-static int org_list(store *st)
+static int print_orgs(store *st)
 {
     kn_err err;
     store_org *list = NULL;
     size_t n = 0;
-    if (st->ops->org_list(st, &list, &n, &err) != KN_OK) {
+    if (org_list(st, &list, &n, &err) != KN_OK) {
         cli_error("org list: %s", err.msg);
         return CLI_EXIT_FAIL;
     }
@@ -76,7 +76,7 @@ static int org_run(kn_config *cfg, int argc, char **argv)
         return rc;
     kn_err err;
     if (!adding)
-        rc = org_list(st);
+        rc = print_orgs(st);
     else if (org_save(st, &org, &err) != KN_OK) {
         cli_error("org add: %s", err.msg);
         rc = err.status == KN_EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;

@@ -1,12 +1,14 @@
-/* http_admin.c - small read endpoints over the store and the principal:
+/* http_admin.c - small read endpoints over the domain and the principal:
  *   GET /api/v1/noop            authenticated no-op (benchmarks the auth path)
  *   GET /api/v1/users           users without password hashes (admin)
  *   GET /api/v1/organisations   organisations (any authenticated principal)
- * Access is decided by the route table before these run.
+ * Access is decided by the route table before these run; the lists come from
+ * the domain (auth_user_list clears password hashes, org_list).
  */
 #include "http_int.h"
 
 #include "../core/core_util.h"
+#include "../org/org.h"
 
 #include <stdlib.h>
 
@@ -16,7 +18,7 @@ int http_h_noop(http_req *req, kn_err *err)
                            json_pack("{s:b, s:s}", "ok", 1, "principal", req->principal.id), err);
 }
 
-/* Reply {"items":[...]} and free the store's list. */
+/* Reply {"items":[...]} and free the list. */
 static int reply_items(http_req *req, void *list, size_t n, size_t size, http_encode_fn encode,
                        kn_err *err)
 {
@@ -38,41 +40,23 @@ static json_t *user_json(const void *item)
 
 int http_h_users(http_req *req, kn_err *err)
 {
-    store *st = req->env->app->st;
     store_user *list = NULL;
     size_t n = 0;
-    int rc = st->ops->user_list(st, &list, &n, err);
+    int rc = auth_user_list(req->env->app->st, &list, &n, err);
     return rc == KN_OK ? reply_items(req, list, n, sizeof *list, user_json, err) : rc;
-}
-
-static const char *org_kind(int kind)
-{
-    switch (kind) {
-    case STORE_ORG_MUNICIPALITY:
-        return "municipality";
-    case STORE_ORG_SUPPLIER:
-        return "supplier";
-    case STORE_ORG_EPJ_VENDOR:
-        return "epj_vendor";
-    case STORE_ORG_NATIONAL:
-        return "national";
-    default:
-        return "unknown";
-    }
 }
 
 static json_t *org_json(const void *item)
 {
     const store_org *o = item;
-    return json_pack("{s:s, s:s, s:s, s:I}", "orgnr", o->orgnr, "kind", org_kind(o->kind), "name",
-                     o->name, "inhabitants", (json_int_t)o->inhabitants);
+    return json_pack("{s:s, s:s, s:s, s:I}", "orgnr", o->orgnr, "kind", org_kind_name(o->kind),
+                     "name", o->name, "inhabitants", (json_int_t)o->inhabitants);
 }
 
 int http_h_orgs(http_req *req, kn_err *err)
 {
-    store *st = req->env->app->st;
     store_org *list = NULL;
     size_t n = 0;
-    int rc = st->ops->org_list(st, &list, &n, err);
+    int rc = org_list(req->env->app->st, &list, &n, err);
     return rc == KN_OK ? reply_items(req, list, n, sizeof *list, org_json, err) : rc;
 }

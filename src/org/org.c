@@ -1,4 +1,4 @@
-/* org.c - validating and saving organisations (see org.h). */
+/* org.c - validating, saving and listing organisations (see org.h). */
 #include "org.h"
 
 #include "../nid/nid.h"
@@ -49,4 +49,9 @@ int org_save(store *st, const store_org *org, kn_err *err)
     if (org->inhabitants < 0)
         return kn_err_set(err, KN_EINVAL, "inhabitants cannot be negative");
     return st->ops->org_put(st, org, err);
+}
+
+int org_list(store *st, store_org **list, size_t *n, kn_err *err)
+{
+    return st->ops->org_list(st, list, n, err);
 }
