@@ -6,7 +6,7 @@ set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
             libsodium-dev libssl-dev)
-test_pkgs=(clang libcmocka-dev python3 sqlite3 chromium ca-certificates)
+test_pkgs=(clang libcmocka-dev python3 sqlite3 openssl chromium ca-certificates)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-build}" = test ]; then

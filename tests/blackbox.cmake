@@ -2,6 +2,7 @@
 # (included from CMakeLists.txt when KNUTE_BLACKBOX_TESTS is ON).
 #
 #   blackbox.http        tests/http/test_http.py        HTTP contract, auth, logs, shutdown
+#   blackbox.tls         tests/http/test_tls.py         HTTPS, Secure cookie, HSTS
 #   blackbox.cli         tests/cli/test_cli.py          command line, settings, backup, docs
 #   blackbox.durability  tests/durability/test_kill9.py acknowledged writes survive SIGKILL
 #   blackbox.browser     tests/browser/run_with_server.py + node --test tests/browser/
@@ -38,6 +39,8 @@ endfunction()
 knute_blackbox_test(http 300
   ${Python3_EXECUTABLE} ${KNUTE_BB_DIR}/http/test_http.py ${KNUTE_BB_ARGS}
   --jwt-tool $<TARGET_FILE:knute_test_jwt>)
+knute_blackbox_test(tls 120
+  ${Python3_EXECUTABLE} ${KNUTE_BB_DIR}/http/test_tls.py ${KNUTE_BB_ARGS})
 knute_blackbox_test(cli 300
   ${Python3_EXECUTABLE} ${KNUTE_BB_DIR}/cli/test_cli.py ${KNUTE_BB_ARGS})
 knute_blackbox_test(durability 300

@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import knute  # noqa: E402
 from knute import MUNI_A, Client, citizen_body, citizens_path  # noqa: E402
 
-COMMANDS = ["serve", "migrate", "demo", "backup", "user", "client", "config", "version"]
+COMMANDS = ["serve", "migrate", "demo", "backup", "org", "user", "client", "config", "version"]
 BEGIN, END = "<!-- settings:begin -->", "<!-- settings:end -->"
 R = None
 
@@ -250,6 +250,29 @@ def test_users_and_clients(wd):
             all(s not in "\n".join(srv.log_lines()) for s in (key, key2, pw) if s))
 
 
+def test_organisations(wd):
+    srv = knute.Server(ARGS.knute, wd, ARGS.web_root, name="orgs")
+    p = srv.cli("org", "add", "964965226", "--kind", "municipality", "--name", "Lillesand kommune",
+                "--inhabitants", "11500", check=False)
+    R.check("org add saves a municipality", p.returncode == 0 and "964965226" in p.stdout, show(p))
+    p = srv.cli("org", "list")
+    R.check("org list shows it with kind and inhabitants",
+            re.search(r"^964965226\s+municipality\s+11500\s+Lillesand kommune$", p.stdout, re.M), p.stdout)
+    for what, args in (("a wrong check digit", ["964965227", "--kind", "municipality", "--name", "X"]),
+                       ("an unknown kind", ["964965226", "--kind", "kommune", "--name", "X"]),
+                       ("no name", ["964965226", "--kind", "municipality"]),
+                       ("negative inhabitants", ["964965226", "--kind", "municipality", "--name", "X",
+                                                 "--inhabitants", "-5"])):
+        p = srv.cli("org", "add", *args, check=False)
+        R.check("org add with %s exits 2 with a reason" % what,
+                p.returncode == 2 and re.search(r"^knute: ", p.stderr, re.M), show(p))
+    R.equal("nothing half-written: still one organisation",
+            srv.sql("SELECT count(*), max(name) FROM organisations"), [(1, "Lillesand kommune")])
+    p = srv.cli("user", "add", "lise", "--name", "Lise", "--grant", "964965226:coordinator",
+                input="Et-ganske-langt-passord-42\n", check=False)
+    R.check("a user can be granted roles at the new municipality", p.returncode == 0, show(p))
+
+
 def test_backup(wd):
     srv = knute.Server(ARGS.knute, wd, ARGS.web_root, name="backup")
     srv.cli("demo")
@@ -351,6 +374,7 @@ def main():
         R.run("settings: unknown, bad, precedence", test_settings, wd.path)
         R.run("migrate", test_migrate, wd.path)
         R.run("users and clients", test_users_and_clients, wd.path)
+        R.run("organisations", test_organisations, wd.path)
         R.run("online backup while writing", test_backup, wd.path)
         R.run("docs/config.md", test_config_doc, wd.path)
         code = R.summary()

@@ -28,6 +28,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import sqlite3
 import subprocess
 import sys
@@ -153,6 +154,19 @@ class Workdir:
         return False
 
 
+# CA file that https:// connections trust (set by suites that start knute
+# with tls_cert/tls_key; the certificate is self-signed, so it is its own CA).
+HTTPS_CA_FILE = None
+
+
+def connection(scheme, host, port, timeout):
+    """An http.client connection for the scheme; https verifies against HTTPS_CA_FILE."""
+    if scheme == "https":
+        ctx = ssl.create_default_context(cafile=HTTPS_CA_FILE)
+        return http.client.HTTPSConnection(host, port, timeout=timeout, context=ctx)
+    return http.client.HTTPConnection(host, port, timeout=timeout)
+
+
 def free_port():
     """A TCP port on 127.0.0.1 that was free a moment ago."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -226,7 +240,8 @@ class Server:
         last = ""
         for _ in range(attempts):
             self.port = free_port()
-            self.url = "http://127.0.0.1:%d" % self.port
+            self.scheme = "https" if self.settings.get("tls_cert") else "http"
+            self.url = "%s://127.0.0.1:%d" % (self.scheme, self.port)
             cmd = [self.bin, "serve"] + self.flags(dict(settings or {}, port=self.port))
             out = open(self.stdout_file, "ab")
             self.proc = subprocess.Popen(cmd, cwd=self.dir, env=child_env(), stdout=out,
@@ -246,7 +261,7 @@ class Server:
             if self.proc.poll() is not None:
                 return False
             try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn = connection(self.scheme, "127.0.0.1", self.port, 2)
                 conn.request("GET", "/healthz")
                 r = conn.getresponse()
                 r.read()
@@ -378,6 +393,7 @@ class Client:
         u = urllib.parse.urlsplit(url)
         self.host = u.hostname
         self.port = u.port
+        self.scheme = u.scheme
         self.url = url
         self.bearer = bearer
         self.cookie = None         # value of knute_session
@@ -405,7 +421,7 @@ class Client:
                 h["X-CSRF-Token"] = self.csrf
         h.update(headers or {})
         h = {k: v for k, v in h.items() if v is not None}
-        conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        conn = connection(self.scheme, self.host, self.port, self.timeout)
         try:
             conn.request(method, path, body=data, headers=h)
             r = conn.getresponse()
