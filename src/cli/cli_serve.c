@@ -37,13 +37,29 @@ static void print_login_url(const kn_config *cfg, int port)
     fflush(stdout);
 }
 
-/* Block the stop signals in every thread (workers inherit the mask) and wait
- * for one here. */
-static int wait_for_stop(const sigset_t *stop)
+/* The signals `serve` handles, blocked in every thread (workers inherit the
+ * mask) and taken here with sigwait: SIGTERM/SIGINT stop, SIGHUP reopens the
+ * log file (for logrotate). */
+static void serve_signals(sigset_t *set)
 {
-    int sig = 0;
-    sigwait(stop, &sig);
-    return sig;
+    sigemptyset(set);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGHUP);
+}
+
+static int wait_for_stop(const sigset_t *set)
+{
+    for (;;) {
+        int sig = 0;
+        if (sigwait(set, &sig) != 0 || sig != SIGHUP)
+            return sig;
+        kn_err err;
+        if (kn_log_reopen(&err) == KN_OK)
+            kn_log(KN_LOG_INFO, "log.reopened", NULL);
+        else
+            kn_log(KN_LOG_ERROR, "log.reopen_failed", "{s:s}", "reason", err.msg);
+    }
 }
 
 static int serve_with(const kn_config *cfg, store *st, auth_ctx *auth)
@@ -60,11 +76,9 @@ static int serve_with(const kn_config *cfg, store *st, auth_ctx *auth)
     kn_log(KN_LOG_INFO, "server.started", "{s:s,s:i}", "listen", cfg->listen, "port",
            http_server_port(srv));
     print_login_url(cfg, http_server_port(srv));
-    sigset_t stop;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGTERM);
-    sigaddset(&stop, SIGINT);
-    int sig = wait_for_stop(&stop);
+    sigset_t signals;
+    serve_signals(&signals);
+    int sig = wait_for_stop(&signals);
     kn_log(KN_LOG_INFO, "server.stopping", "{s:i}", "signal", sig);
     http_server_stop(srv);
     kn_log(KN_LOG_INFO, "server.stopped", NULL);
@@ -76,11 +90,9 @@ static int serve_run(kn_config *cfg, int argc, char **argv)
     static const char *const allowed[] = {NULL};
     if (cli_check_options(argc, argv, allowed) != CLI_EXIT_OK)
         return CLI_EXIT_USAGE;
-    sigset_t stop;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGTERM);
-    sigaddset(&stop, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    sigset_t signals;
+    serve_signals(&signals);
+    pthread_sigmask(SIG_BLOCK, &signals, NULL);
     signal(SIGPIPE, SIG_IGN);
     store *st = NULL;
     int rc = cli_store_open(cfg, 1, &st);
@@ -107,6 +119,7 @@ const cli_command cli_serve_command = {
     "Opens the database (applying pending migrations), then serves the API and the\n"
     "web UI on listen:port. SIGTERM or SIGINT stops accepting connections, lets\n"
     "in-flight requests finish (up to shutdown_grace_s) and commits queued writes.\n"
+    "SIGHUP reopens log_file (after logrotate has moved it).\n"
     "Any setting may be given as a flag, e.g. --port=8081 --log-level=debug;\n"
     "see docs/config.md for the full list.\n",
     serve_run,

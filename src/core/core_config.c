@@ -46,7 +46,7 @@ static const struct setting settings[] = {
     STR("database", database, "knute.db", "SQLite database file (or sqlite:PATH)."),
     NUM("group_commit_max_batch", group_commit_max_batch, "1000", 1, 100000, "Most writes committed together in one transaction."),
     NUM("read_connections", read_connections, "8", 1, 64, "Pooled read-only database connections."),
-    STR("log_file", log_file, "-", "Where JSON-lines logs go; - is standard error."),
+    STR("log_file", log_file, "-", "Where JSON-lines logs go; - is standard error. knute serve reopens it on SIGHUP (logrotate)."),
     ENUM("log_level", log_level, "info", "debug|info|warn|error|off", "Least severe level logged."),
     BOOL("access_log", access_log, "true", "Log one line per HTTP request."),
     STR("jwks_file", jwks_file, "", "JWKS file with the public keys of the token issuer (empty: JWT off)."),

@@ -13,6 +13,7 @@
 
 static int log_fd = STDERR_FILENO;
 static int log_min_level = KN_LOG_INFO;
+static char log_path[4096];      /* the file kn_log_open opened; empty for stderr */
 
 static const char *const level_names[] = {"debug", "info", "warn", "error", "off"};
 
@@ -37,7 +38,20 @@ int kn_log_open(const char *path, int min_level, kn_err *err)
         return kn_err_set(err, KN_EIO, "cannot open log file %s: %s", path, strerror(errno));
     kn_log_close();
     log_fd = fd;
+    snprintf(log_path, sizeof log_path, "%s", path);
     return KN_OK;
+}
+
+int kn_log_reopen(kn_err *err)
+{
+    if (log_fd == STDERR_FILENO || !log_path[0])
+        return KN_OK;
+    int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (fd < 0)
+        return kn_err_set(err, KN_EIO, "cannot reopen log file %s: %s", log_path, strerror(errno));
+    int rc = dup2(fd, log_fd) < 0 ? KN_EIO : KN_OK;
+    close(fd);
+    return rc == KN_OK ? KN_OK : kn_err_set(err, KN_EIO, "cannot reopen log file: %s", strerror(errno));
 }
 
 void kn_log_close(void)
@@ -45,6 +59,7 @@ void kn_log_close(void)
     if (log_fd != STDERR_FILENO)
         close(log_fd);
     log_fd = STDERR_FILENO;
+    log_path[0] = '\0';
 }
 
 int kn_log_enabled(int level)

@@ -23,6 +23,11 @@ int kn_log_level_parse(const char *name, int *level_out);
  * Returns KN_OK or KN_EIO (err filled). */
 int kn_log_open(const char *path, int min_level, kn_err *err);
 
+/* Reopen the log file by its path (after logrotate moved it): the new file
+ * takes over the same descriptor with dup2, so threads logging meanwhile never
+ * see a closed descriptor. No-op when logging to stderr. Thread-safe. */
+int kn_log_reopen(kn_err *err);
+
 /* Close a log file opened by kn_log_open; logging goes back to stderr. */
 void kn_log_close(void);
 

@@ -80,6 +80,8 @@ static size_t take_batch(sq_store *s)
     if (!s->head)
         s->tail = NULL;
     pthread_mutex_unlock(&s->q_mu);
+    /* writes whose callers are waiting: this batch plus those queued behind it */
+    kn_metrics_queue_depth("store_writes_waiting", atomic_load(&s->inflight));
     return n;
 }
 

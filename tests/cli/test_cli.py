@@ -14,6 +14,7 @@ Prints "N passed, M failed" last; exits 1 on any failure.
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -273,6 +274,32 @@ def test_organisations(wd):
     R.check("a user can be granted roles at the new municipality", p.returncode == 0, show(p))
 
 
+def test_log_rotation(wd):
+    srv = knute.Server(ARGS.knute, wd, ARGS.web_root, name="rotate")
+    srv.start()
+    try:
+        Client(srv.url).get("/healthz")
+        rotated = srv.log_file + ".1"
+        os.rename(srv.log_file, rotated)
+        srv.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 5 * knute.SLOW
+        while not os.path.exists(srv.log_file) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        R.check("SIGHUP creates a new log file", os.path.exists(srv.log_file))
+        R.check("the server keeps running after SIGHUP", srv.running())
+        Client(srv.url).get("/healthz")
+    finally:
+        rc, _ = srv.stop()
+    R.equal("knute serve exits 0 after SIGHUP and SIGTERM", rc, 0)
+    with open(rotated, encoding="utf-8") as f:
+        old = f.read()
+    new = "\n".join(srv.log_lines())
+    R.check("the moved file holds the lines from before", '"server.started"' in old, old[-300:])
+    R.check("the new file holds the reopen and later lines",
+            '"log.reopened"' in new and '"server.stopped"' in new, new[-300:])
+    R.check("nothing after the reopen went to the moved file", '"server.stopped"' not in old)
+
+
 def test_backup(wd):
     srv = knute.Server(ARGS.knute, wd, ARGS.web_root, name="backup")
     srv.cli("demo")
@@ -375,6 +402,7 @@ def main():
         R.run("migrate", test_migrate, wd.path)
         R.run("users and clients", test_users_and_clients, wd.path)
         R.run("organisations", test_organisations, wd.path)
+        R.run("log rotation with SIGHUP", test_log_rotation, wd.path)
         R.run("online backup while writing", test_backup, wd.path)
         R.run("docs/config.md", test_config_doc, wd.path)
         code = R.summary()
