@@ -25,6 +25,7 @@
 #
 # Settings for knute are passed as flags; no KNUTE_* variable is exported (knute would read it).
 # Env: BENCH_BUILD_DIR (build-release), BENCH_KEEP=1 keeps the temporary folder,
+#      BENCH_PIN=0 lets the scheduler place server and wrk on both CPUs,
 #      BENCH_SERVER_FLAGS extra `knute serve` flags (e.g. "--threads=8"),
 #      BENCH_PEERS_DIR (../shared/bench/peers), PEER_WORKDIR (peer's npm folder, /tmp/knute-peers),
 #      BENCH_PEER_START_TIMEOUT (300 s, includes the first npm ci), BENCH_PROBE_SECS (5).
@@ -73,12 +74,12 @@ KNUTE=$BUILD/knute
 
 PIN_SERVER=()
 PIN_WRK=()
-if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+if [ "${BENCH_PIN:-1}" = 1 ] && command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
   PIN_SERVER=(taskset -c 0)
   PIN_WRK=(taskset -c 1)
   PINNING="server on CPU 0, wrk on CPU 1"
 else
-  PINNING="no pinning (taskset missing or one CPU)"
+  PINNING="no pinning (BENCH_PIN=0, taskset missing or one CPU)"
 fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/knute-bench-XXXXXX")
