@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -84,4 +85,21 @@ void test_store_destroy(store *st, const char *path)
     store_close(st);
     if (path)
         test_db_remove(path);
+}
+
+auth_principal test_principal(int kind, const char *id)
+{
+    auth_principal p;
+    memset(&p, 0, sizeof p);
+    p.kind = kind;
+    kn_strcpy(p.id, sizeof p.id, id);
+    return p;
+}
+
+void test_grant(auth_principal *p, const char *orgnr, uint32_t roles)
+{
+    if (p->ngrants >= STORE_MAX_GRANTS)
+        return;
+    kn_strcpy(p->grants[p->ngrants].orgnr, sizeof p->grants[p->ngrants].orgnr, orgnr);
+    p->grants[p->ngrants++].roles = roles;
 }

@@ -5,6 +5,7 @@
 #ifndef KN_TEST_SUPPORT_H
 #define KN_TEST_SUPPORT_H
 
+#include "auth/auth.h"
 #include "store/store.h"
 
 #include <stddef.h>
@@ -31,5 +32,11 @@ int test_store_new(store **out, char *path_out, size_t path_size);
 
 /* Close the store and delete its files (test_db_remove). */
 void test_store_destroy(store *st, const char *path);
+
+/* A principal of `kind` (AUTH_PRINCIPAL_USER/CLIENT) with `id` and no grants. */
+auth_principal test_principal(int kind, const char *id);
+
+/* Add a grant of `roles` at `orgnr` to p (at most STORE_MAX_GRANTS). */
+void test_grant(auth_principal *p, const char *orgnr, uint32_t roles);
 
 #endif

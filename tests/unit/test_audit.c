@@ -27,25 +27,10 @@ struct fixture {
     size_t nseq;
 };
 
-static auth_principal principal(int kind, const char *id)
-{
-    auth_principal p;
-    memset(&p, 0, sizeof p);
-    p.kind = kind;
-    kn_strcpy(p.id, sizeof p.id, id);
-    return p;
-}
-
-static void grant(auth_principal *p, const char *orgnr, uint32_t roles)
-{
-    kn_strcpy(p->grants[p->ngrants].orgnr, sizeof p->grants[0].orgnr, orgnr);
-    p->grants[p->ngrants++].roles = roles;
-}
-
 /* Append an event and remember its seq (the newest event with that request id). */
 static void append(struct fixture *f, const char *action, const char *municipality)
 {
-    auth_principal actor = principal(AUTH_PRINCIPAL_USER, "0123456789abcdef0123456789abcdef");
+    auth_principal actor = test_principal(AUTH_PRINCIPAL_USER, "0123456789abcdef0123456789abcdef");
     char rid[16];
     snprintf(rid, sizeof rid, "r%zu", f->nseq);
     store_audit ev;
@@ -123,7 +108,7 @@ static void test_event_init(void **state)
     store_audit ev;
     memset(&ev, 0x5a, sizeof ev);
     int64_t before = kn_now_ms();
-    auth_principal u = principal(AUTH_PRINCIPAL_USER, "0123456789abcdef0123456789abcdef");
+    auth_principal u = test_principal(AUTH_PRINCIPAL_USER, "0123456789abcdef0123456789abcdef");
     audit_event_init(&ev, &u, "citizen.read", MUNI_A, "citizen", "fedcba9876543210fedcba9876543210",
                      "req-1", "ok");
     assert_int_equal(ev.seq, 0);
@@ -137,7 +122,7 @@ static void test_event_init(void **state)
     assert_string_equal(ev.request_id, "req-1");
     assert_string_equal(ev.outcome, "ok");
 
-    auth_principal c = principal(AUTH_PRINCIPAL_CLIENT, "00000000000000000000000000000001");
+    auth_principal c = test_principal(AUTH_PRINCIPAL_CLIENT, "00000000000000000000000000000001");
     audit_event_init(&ev, &c, "citizen.list", NULL, NULL, NULL, NULL, "denied");
     assert_string_equal(ev.actor_kind, "client");
     assert_string_equal(ev.actor_id, c.id);
@@ -163,9 +148,9 @@ static void test_event_init(void **state)
 static void test_auditor_of_one_municipality(void **state)
 {
     struct fixture *f = *state;
-    auth_principal p = principal(AUTH_PRINCIPAL_USER, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
-    grant(&p, MUNI_A, AUTH_ROLE_AUDITOR);
-    grant(&p, MUNI_C, AUTH_ROLE_NURSE | AUTH_ROLE_ADMIN); /* no auditor role at C */
+    auth_principal p = test_principal(AUTH_PRINCIPAL_USER, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+    test_grant(&p, MUNI_A, AUTH_ROLE_AUDITOR);
+    test_grant(&p, MUNI_C, AUTH_ROLE_NURSE | AUTH_ROLE_ADMIN); /* no auditor role at C */
     audit_query_params q = {.limit = 100};
     const size_t mine[] = {0, 2, 3, 6}; /* A and the municipality-less events */
     expect(f, &p, &q, mine, 4, NULL);
@@ -183,9 +168,9 @@ static void test_auditor_of_one_municipality(void **state)
 static void test_merged_by_seq_and_filtered(void **state)
 {
     struct fixture *f = *state;
-    auth_principal p = principal(AUTH_PRINCIPAL_USER, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
-    grant(&p, MUNI_B, AUTH_ROLE_AUDITOR);
-    grant(&p, MUNI_A, AUTH_ROLE_AUDITOR | AUTH_ROLE_ADMIN);
+    auth_principal p = test_principal(AUTH_PRINCIPAL_USER, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+    test_grant(&p, MUNI_B, AUTH_ROLE_AUDITOR);
+    test_grant(&p, MUNI_A, AUTH_ROLE_AUDITOR | AUTH_ROLE_ADMIN);
     audit_query_params q = {.limit = 1000};
     const size_t merged[] = {0, 1, 2, 3, 5, 6}; /* everything but C, oldest first */
     expect(f, &p, &q, merged, 6, NULL);
@@ -204,9 +189,9 @@ static void test_merged_by_seq_and_filtered(void **state)
 static void test_paging(void **state)
 {
     struct fixture *f = *state;
-    auth_principal p = principal(AUTH_PRINCIPAL_USER, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
-    grant(&p, MUNI_A, AUTH_ROLE_AUDITOR);
-    grant(&p, MUNI_B, AUTH_ROLE_AUDITOR);
+    auth_principal p = test_principal(AUTH_PRINCIPAL_USER, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+    test_grant(&p, MUNI_A, AUTH_ROLE_AUDITOR);
+    test_grant(&p, MUNI_B, AUTH_ROLE_AUDITOR);
     audit_query_params q = {.limit = 2};
     int64_t last = 0;
     const size_t page1[] = {0, 1}, page2[] = {2, 3}, page3[] = {5, 6};
@@ -230,13 +215,13 @@ static void test_access_and_arguments(void **state)
 {
     struct fixture *f = *state;
     audit_query_params q = {.limit = 10};
-    auth_principal worker = principal(AUTH_PRINCIPAL_USER, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
-    grant(&worker, MUNI_A, AUTH_ROLE_CASE_WORKER | AUTH_ROLE_ADMIN);
+    auth_principal worker = test_principal(AUTH_PRINCIPAL_USER, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+    test_grant(&worker, MUNI_A, AUTH_ROLE_CASE_WORKER | AUTH_ROLE_ADMIN);
     expect_status(f, &worker, &q, KN_EFORBIDDEN); /* not even logins without the role */
     expect_status(f, NULL, &q, KN_EFORBIDDEN);
 
-    auth_principal client = principal(AUTH_PRINCIPAL_CLIENT, "cccccccccccccccccccccccccccccccc");
-    grant(&client, MUNI_A, AUTH_ROLE_AUDITOR);
+    auth_principal client = test_principal(AUTH_PRINCIPAL_CLIENT, "cccccccccccccccccccccccccccccccc");
+    test_grant(&client, MUNI_A, AUTH_ROLE_AUDITOR);
     kn_strcpy(client.scopes, sizeof client.scopes, "knute/citizens.read");
     expect_status(f, &client, &q, KN_EFORBIDDEN); /* scope missing */
     kn_strcpy(client.scopes, sizeof client.scopes, "knute/citizens.read " AUDIT_SCOPE_READ);

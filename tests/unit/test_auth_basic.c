@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "auth/auth.h"
+#include "test_support.h"
 #include "core/core_util.h"
 
 #include <string.h>
@@ -94,34 +95,18 @@ static void test_password_too_short(void **state)
     assert_int_equal(auth_password_verify(h, "æøåæøåæøåæ"), 1);
 }
 
-/* A principal of kind with id and no grants yet. */
-static auth_principal principal(int kind, const char *id)
-{
-    auth_principal p;
-    memset(&p, 0, sizeof p);
-    p.kind = kind;
-    kn_strcpy(p.id, sizeof p.id, id);
-    return p;
-}
-
-static void grant(auth_principal *p, const char *orgnr, uint32_t roles)
-{
-    kn_strcpy(p->grants[p->ngrants].orgnr, sizeof p->grants[p->ngrants].orgnr, orgnr);
-    p->grants[p->ngrants++].roles = roles;
-}
-
 static auth_principal user_principal(void)
 {
-    auth_principal p = principal(AUTH_PRINCIPAL_USER, "u1");
-    grant(&p, ORG_A, AUTH_ROLE_OPERATOR | AUTH_ROLE_NURSE);
-    grant(&p, ORG_B, AUTH_ROLE_AUDITOR);
+    auth_principal p = test_principal(AUTH_PRINCIPAL_USER, "u1");
+    test_grant(&p, ORG_A, AUTH_ROLE_OPERATOR | AUTH_ROLE_NURSE);
+    test_grant(&p, ORG_B, AUTH_ROLE_AUDITOR);
     return p;
 }
 
 static auth_principal client_principal(void)
 {
-    auth_principal p = principal(AUTH_PRINCIPAL_CLIENT, "c1");
-    grant(&p, ORG_A, AUTH_ROLE_CASE_WORKER);
+    auth_principal p = test_principal(AUTH_PRINCIPAL_CLIENT, "c1");
+    test_grant(&p, ORG_A, AUTH_ROLE_CASE_WORKER);
     kn_strcpy(p.scopes, sizeof p.scopes, "knute/citizens.read  knute/alarms.write");
     return p;
 }

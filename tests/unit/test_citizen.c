@@ -49,14 +49,10 @@ static int teardown(void **state)
 
 static auth_principal user_with(const char *orgnr, uint32_t roles)
 {
-    auth_principal p;
-    memset(&p, 0, sizeof p);
-    p.kind = AUTH_PRINCIPAL_USER;
-    kn_id_new(p.id);
-    kn_strcpy(p.name, sizeof p.name, "tester");
-    p.ngrants = 1;
-    kn_strcpy(p.grants[0].orgnr, sizeof p.grants[0].orgnr, orgnr);
-    p.grants[0].roles = roles;
+    char id[STORE_ID_LEN];
+    kn_id_new(id);
+    auth_principal p = test_principal(AUTH_PRINCIPAL_USER, id);
+    test_grant(&p, orgnr, roles);
     return p;
 }
 
