@@ -11,6 +11,7 @@
 
 #include "../auth/auth.h"
 #include "../citizen/citizen.h"
+#include "../core/core_buf.h"
 #include "../core/core_config.h"
 #include "../core/core_err.h"
 #include "../store/store.h"
@@ -39,5 +40,9 @@ int http_server_port(const http_server *srv);
  * cfg->shutdown_grace_s seconds, then close everything and free srv.
  * NULL-safe. */
 void http_server_stop(http_server *srv);
+
+/* Append the API reference table (Markdown, one row per route of the route
+ * table: method, path, roles, client scope, body, summary) to out. */
+int http_routes_markdown(kn_buf *out);
 
 #endif

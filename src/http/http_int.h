@@ -49,6 +49,7 @@ typedef struct http_route {
     const char *scope;     /* client scope required, or NULL */
     int body;              /* enum http_body_kind */
     size_t max_body;       /* 0 = cfg->max_body_bytes */
+    const char *summary;   /* one line for the API reference (docs/api.md) */
 } http_route;
 
 typedef struct http_params {

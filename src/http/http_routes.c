@@ -18,23 +18,37 @@
 
 /* clang-format off */
 static const http_route routes[] = {
-/*   method    pattern                   handler                auth            roles                            client roles   org      scope                   body            max body */
-    {"GET",    "/healthz",               http_h_healthz,        HTTP_AUTH_NONE, 0,                               0,             NULL,    NULL,                   HTTP_BODY_NONE, 0},
-    {"GET",    "/readyz",                http_h_readyz,         HTTP_AUTH_NONE, 0,                               0,             NULL,    NULL,                   HTTP_BODY_NONE, 0},
+/*   method    pattern                   handler                auth            roles                            client roles   org      scope                   body            max body
+     summary */
+    {"GET",    "/healthz",               http_h_healthz,        HTTP_AUTH_NONE, 0,                               0,             NULL,    NULL,                   HTTP_BODY_NONE, 0,
+     "Liveness: the process answers."},
+    {"GET",    "/readyz",                http_h_readyz,         HTTP_AUTH_NONE, 0,                               0,             NULL,    NULL,                   HTTP_BODY_NONE, 0,
+     "Readiness: the database answers."},
     /* users need admin or auditor; a machine client only the scope (and any grant) */
-    {"GET",    "/metrics",               http_h_metrics,        HTTP_AUTH_ANY,  METRICS_READERS,                 AUTH_ROLE_ANY, NULL,    "knute/metrics",        HTTP_BODY_NONE, 0},
-    {"POST",   "/api/v1/session",        http_h_session_create, HTTP_AUTH_NONE, 0,                               0,             NULL,    NULL,                   HTTP_BODY_JSON, 4096},
-    {"GET",    "/api/v1/session",        http_h_session_get,    HTTP_AUTH_ANY,  0,                               0,             NULL,    NULL,                   HTTP_BODY_NONE, 0},
-    {"DELETE", "/api/v1/session",        http_h_session_delete, HTTP_AUTH_ANY,  0,                               0,             NULL,    NULL,                   HTTP_BODY_NONE, 0},
-    {"GET",    "/api/v1/noop",           http_h_noop,           HTTP_AUTH_ANY,  AUTH_ROLE_ANY,                   0,             NULL,    "knute/api",            HTTP_BODY_NONE, 0},
-    {"POST",   CITIZENS,                 http_h_citizen_create, HTTP_AUTH_ANY,  CITIZEN_WRITERS,                 0,             "orgnr", "knute/citizens.write", HTTP_BODY_JSON, 16384},
-    {"GET",    CITIZENS,                 http_h_citizen_list,   HTTP_AUTH_ANY,  MUNICIPAL_ROLES,                 0,             "orgnr", "knute/citizens.read",  HTTP_BODY_NONE, 0},
+    {"GET",    "/metrics",               http_h_metrics,        HTTP_AUTH_ANY,  METRICS_READERS,                 AUTH_ROLE_ANY, NULL,    "knute/metrics",        HTTP_BODY_NONE, 0,
+     "Prometheus metrics (requests, latency, store commits, queues)."},
+    {"POST",   "/api/v1/session",        http_h_session_create, HTTP_AUTH_NONE, 0,                               0,             NULL,    NULL,                   HTTP_BODY_JSON, 4096,
+     "Log in with username and password; sets the session cookie, returns the user and CSRF token."},
+    {"GET",    "/api/v1/session",        http_h_session_get,    HTTP_AUTH_ANY,  0,                               0,             NULL,    NULL,                   HTTP_BODY_NONE, 0,
+     "The logged-in user, grants and CSRF token."},
+    {"DELETE", "/api/v1/session",        http_h_session_delete, HTTP_AUTH_ANY,  0,                               0,             NULL,    NULL,                   HTTP_BODY_NONE, 0,
+     "Log out: ends the session."},
+    {"GET",    "/api/v1/noop",           http_h_noop,           HTTP_AUTH_ANY,  AUTH_ROLE_ANY,                   0,             NULL,    "knute/api",            HTTP_BODY_NONE, 0,
+     "Authenticated no-op (used by the benchmark)."},
+    {"POST",   CITIZENS,                 http_h_citizen_create, HTTP_AUTH_ANY,  CITIZEN_WRITERS,                 0,             "orgnr", "knute/citizens.write", HTTP_BODY_JSON, 16384,
+     "Register a citizen (person number, names, address, phone); 201 with Location."},
+    {"GET",    CITIZENS,                 http_h_citizen_list,   HTTP_AUTH_ANY,  MUNICIPAL_ROLES,                 0,             "orgnr", "knute/citizens.read",  HTTP_BODY_NONE, 0,
+     "Page of a municipality's citizens (offset, limit); audited."},
     /* citizen_get checks access itself: the municipality is known only after loading. */
-    {"GET",    "/api/v1/citizens/{id}",  http_h_citizen_get,    HTTP_AUTH_ANY,  0,                               0,             NULL,    "knute/citizens.read",  HTTP_BODY_NONE, 0},
-    {"GET",    "/api/v1/users",          http_h_users,          HTTP_AUTH_ANY,  AUTH_ROLE_ADMIN,                 0,             NULL,    "knute/admin",          HTTP_BODY_NONE, 0},
-    {"GET",    "/api/v1/organisations",  http_h_orgs,           HTTP_AUTH_ANY,  0,                               0,             NULL,    NULL,                   HTTP_BODY_NONE, 0},
+    {"GET",    "/api/v1/citizens/{id}",  http_h_citizen_get,    HTTP_AUTH_ANY,  0,                               0,             NULL,    "knute/citizens.read",  HTTP_BODY_NONE, 0,
+     "One citizen; access by the citizen's municipality; audited."},
+    {"GET",    "/api/v1/users",          http_h_users,          HTTP_AUTH_ANY,  AUTH_ROLE_ADMIN,                 0,             NULL,    "knute/admin",          HTTP_BODY_NONE, 0,
+     "Users with their grants (no password hashes)."},
+    {"GET",    "/api/v1/organisations",  http_h_orgs,           HTTP_AUTH_ANY,  0,                               0,             NULL,    NULL,                   HTTP_BODY_NONE, 0,
+     "Organisations Knute knows (orgnr, kind, name, inhabitants)."},
     /* the handler narrows reads to municipalities where the caller is auditor */
-    {"GET",    "/api/v1/audit",          http_h_audit,          HTTP_AUTH_ANY,  AUTH_ROLE_AUDITOR,               0,             NULL,    "knute/audit",          HTTP_BODY_NONE, 0},
+    {"GET",    "/api/v1/audit",          http_h_audit,          HTTP_AUTH_ANY,  AUTH_ROLE_AUDITOR,               0,             NULL,    "knute/audit",          HTTP_BODY_NONE, 0,
+     "Audit trail of the caller's municipalities (municipality, actor, action, after, limit)."},
 };
 /* clang-format on */
 

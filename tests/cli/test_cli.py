@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import knute  # noqa: E402
 from knute import MUNI_A, Client, citizen_body, citizens_path  # noqa: E402
 
-COMMANDS = ["serve", "migrate", "demo", "backup", "org", "user", "client", "config", "version"]
+COMMANDS = ["serve", "migrate", "demo", "backup", "org", "user", "client", "config", "routes", "version"]
 BEGIN, END = "<!-- settings:begin -->", "<!-- settings:end -->"
 R = None
 
@@ -375,18 +375,34 @@ def test_config_doc(wd):
     R.check("table header", rows and rows[0].startswith("| setting |"), table[:200])
     for key in ("listen", "port", "database", "log_file", "jwks_file", "environment", "max_body_bytes"):
         R.check("table documents %s" % key, any(r.startswith("| `%s` | `KNUTE_%s`" % (key, key.upper())) for r in rows))
-    path = os.path.join(ARGS.source_dir, "docs", "config.md")
+    doc_holds("config.md", BEGIN, END, table, "knute config --markdown")
+
+
+def doc_holds(name, begin, end, table, command):
+    """docs/NAME holds exactly `table` between the markers begin and end."""
+    path = os.path.join(ARGS.source_dir, "docs", name)
     try:
         with open(path, encoding="utf-8") as f:
             doc = f.read()
     except OSError as e:
-        R.check("docs/config.md exists", False, str(e))
+        R.check("docs/%s exists" % name, False, str(e))
         return
-    R.check("docs/config.md has the markers", BEGIN in doc and END in doc)
-    if BEGIN in doc and END in doc:
-        inner = doc.split(BEGIN, 1)[1].split(END, 1)[0].strip("\n")
-        R.check("docs/config.md holds exactly the table of `knute config --markdown`", inner == table,
-                "differs; regenerate with: knute config --markdown")
+    R.check("docs/%s has the markers" % name, begin in doc and end in doc)
+    if begin in doc and end in doc:
+        inner = doc.split(begin, 1)[1].split(end, 1)[0].strip("\n")
+        R.check("docs/%s holds exactly the table of `%s`" % (name, command), inner == table,
+                "differs; regenerate with: %s" % command)
+
+
+def test_api_doc(wd):
+    p = run(["routes"], wd)
+    R.equal("routes exits 0", p.returncode, 0, show(p))
+    table = p.stdout.strip("\n")
+    for row in ("| POST | `/api/v1/session` | none |", "| GET | `/healthz` | none |",
+                "| POST | `/api/v1/municipalities/{orgnr}/citizens` | case_worker,coordinator,admin at {orgnr} |"):
+        R.check("the reference has %s" % row[:60], row in table, table[:300])
+    R.check("every route has a summary", all(not r.rstrip().endswith("| |") for r in table.splitlines()[2:]))
+    doc_holds("api.md", "<!-- routes:begin -->", "<!-- routes:end -->", table, "knute routes")
 
 
 ARGS = None
@@ -405,6 +421,7 @@ def main():
         R.run("log rotation with SIGHUP", test_log_rotation, wd.path)
         R.run("online backup while writing", test_backup, wd.path)
         R.run("docs/config.md", test_config_doc, wd.path)
+        R.run("docs/api.md", test_api_doc, wd.path)
         code = R.summary()
         wd.failed = code != 0
     return code

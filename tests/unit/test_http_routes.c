@@ -98,9 +98,9 @@ static void test_find_in_custom_table(void **state)
 {
     (void)state;
     const http_route table[] = {
-        {"GET", "/x/{id}", http_h_healthz, HTTP_AUTH_NONE, 0, 0, NULL, NULL, HTTP_BODY_NONE, 0},
-        {"PATCH", "/x/{id}", http_h_healthz, HTTP_AUTH_ANY, 0, 0, NULL, NULL, HTTP_BODY_JSON, 0},
-        {"GET", "/x/me", http_h_noop, HTTP_AUTH_ANY, 0, 0, NULL, NULL, HTTP_BODY_NONE, 0},
+        {"GET", "/x/{id}", http_h_healthz, HTTP_AUTH_NONE, 0, 0, NULL, NULL, HTTP_BODY_NONE, 0, NULL},
+        {"PATCH", "/x/{id}", http_h_healthz, HTTP_AUTH_ANY, 0, 0, NULL, NULL, HTTP_BODY_JSON, 0, NULL},
+        {"GET", "/x/me", http_h_noop, HTTP_AUTH_ANY, 0, 0, NULL, NULL, HTTP_BODY_NONE, 0, NULL},
     };
     http_match m;
     /* first matching row wins */
