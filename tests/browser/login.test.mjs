@@ -4,23 +4,12 @@
 // Content-Security-Policy violations along the way.
 //
 // Run: KNUTE_URL=http://127.0.0.1:8080 KNUTE_USER=... KNUTE_PASSWORD=... node --test tests/browser/
-// Needs playwright-core (npm install) and Debian's Chromium (apt-get install chromium);
-// KNUTE_CHROMIUM overrides the browser path, KNUTE_SCREENSHOTS=<dir> saves screenshots.
+// (or tests/browser/run_with_server.py). Needs playwright-core (npm install) and Debian's
+// Chromium (apt-get install chromium); see helpers.mjs for KNUTE_CHROMIUM and KNUTE_SCREENSHOTS.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
-
-const BASE = (process.env.KNUTE_URL || '').replace(/\/+$/, '');
-const USER = process.env.KNUTE_USER || '';
-const PASSWORD = process.env.KNUTE_PASSWORD || '';
-const CHROMIUM = process.env.KNUTE_CHROMIUM || '/usr/bin/chromium';
-const SHOTS = process.env.KNUTE_SCREENSHOTS || '';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const TIMEOUT = 15000;
+import { BASE, PASSWORD, USER, checkEnv, launchBrowser, openPage, stepper } from './helpers.mjs';
 
 const NAV_TITLES = ['Oversikt', 'Innbyggere', 'Responssenter', 'Meldinger (knutepunkt)', 'Tjenester',
   'Utstyr', 'Gevinster', 'Godkjenning', 'Revisjon (logg)', 'Administrasjon'];
@@ -41,56 +30,13 @@ function invalidNin() {
 }
 
 test('Knute web UI: login, shell, Innbyggere, logout', { timeout: 180000 }, async (t) => {
-  assert.ok(BASE, 'KNUTE_URL is not set: point it at a running Knute server with demo data '
-    + '(e.g. KNUTE_URL=http://127.0.0.1:8080), with KNUTE_USER and KNUTE_PASSWORD for a demo user.');
-  assert.ok(USER && PASSWORD, 'KNUTE_USER and KNUTE_PASSWORD must name a demo user of the server at KNUTE_URL.');
-  assert.ok(fs.existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set KNUTE_CHROMIUM).`);
-  if (SHOTS) fs.mkdirSync(SHOTS, { recursive: true });
-
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
-  t.after(() => browser.close());
-  const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'nb-NO' });
-  const page = await context.newPage();
-  page.setDefaultTimeout(TIMEOUT);
-
-  // --- watch for console errors, uncaught exceptions and CSP violations
+  checkEnv();
+  const browser = await launchBrowser(t);
+  // Console errors, uncaught exceptions and CSP violations; the browser's lines for 4xx API
+  // answers are left out (the test provokes 401 and 4xx on purpose).
   const problems = [];
-  page.on('console', (msg) => {
-    if (msg.type() !== 'error') return;
-    const text = msg.text();
-    const url = msg.location().url || '';
-    // The browser logs every 4xx API answer; the test provokes 401 (no session, wrong
-    // password) and 4xx (invalid national id) on purpose.
-    if (/^Failed to load resource: the server responded with a status of 4\d\d/.test(text)
-        && new URL(url, BASE).pathname.startsWith('/api/v1/')) return;
-    problems.push(`console error: ${text} (${url})`);
-  });
-  page.on('pageerror', (err) => problems.push(`uncaught exception: ${err.message}`));
-  await page.exposeFunction('__knuteReportCsp', (text) => problems.push(`CSP violation: ${text}`));
-  await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
-      window.__knuteReportCsp(`${e.violatedDirective} blocked ${e.blockedURI || '(inline)'} at ${e.sourceFile}:${e.lineNumber}`);
-    });
-  });
-
-  const byId = (id) => page.getByTestId(id);
-  const shot = async (name) => {
-    if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
-  };
-
-  let failed = false;
-  const step = async (name, fn) => {
-    if (failed) return t.test(name, { skip: 'an earlier step failed' }, () => {});
-    return t.test(name, async () => {
-      try {
-        await fn();
-      } catch (err) {
-        failed = true;
-        if (SHOTS) await shot(`failed-${name.replace(/[^a-z0-9]+/gi, '-')}`).catch(() => {});
-        throw err;
-      }
-    });
-  };
+  const { page, byId, shot } = await openPage(browser, problems);
+  const step = stepper(t, shot);
 
   await step('the page loads under CSP and shows the login form', async () => {
     const res = await page.goto(`${BASE}/`);

@@ -69,3 +69,18 @@ export function showMessage(area, message) {
     area.append(' ', h('span', { class: 'msg-ref' }, `(referanse: ${message.request_id})`));
   }
 }
+
+/**
+ * A panel telling the user they lack access (a 403 from the API): a Norwegian explanation,
+ * then the server's own answer (problem title and detail) and the request id for support.
+ *   accessDenied({ testId: 'audit-forbidden', message: 'Du har ikke tilgang …', error })
+ */
+export function accessDenied({ testId, message, error }) {
+  const answer = error ? [error.title, error.detail].filter(Boolean).join(': ') : '';
+  return h('div', { class: 'panel panel-denied', role: 'alert', 'data-testid': testId },
+    h('h2', null, 'Ingen tilgang'),
+    h('p', { 'data-testid': `${testId}-message` }, message),
+    answer ? h('p', { class: 'denied-detail' }, 'Svar fra serveren: ',
+      h('span', { 'data-testid': `${testId}-detail` }, answer),
+      error.request_id ? h('span', { class: 'msg-ref' }, ` (referanse: ${error.request_id})`) : null) : null);
+}

@@ -39,3 +39,45 @@ export function formatDateTime(value) {
   if (Number.isNaN(date.getTime())) return String(value);
   return date.toLocaleString('nb-NO', { dateStyle: 'short', timeStyle: 'short' });
 }
+
+const pad2 = (n) => String(n).padStart(2, '0');
+
+/**
+ * Norwegian local date and time with seconds, "dd.mm.åååå tt:mm:ss", from milliseconds
+ * since the epoch (audit events carry at_ms). Built by hand so it does not depend on the
+ * browser's locale data.
+ */
+export function formatTimestampMs(ms) {
+  if (ms === null || ms === undefined || ms === '') return EMPTY;
+  const date = new Date(Number(ms));
+  if (Number.isNaN(date.getTime())) return String(ms);
+  return `${pad2(date.getDate())}.${pad2(date.getMonth() + 1)}.${date.getFullYear()} `
+    + `${pad2(date.getHours())}:${pad2(date.getMinutes())}:${pad2(date.getSeconds())}`;
+}
+
+const ORG_KIND_LABELS = {
+  municipality: 'kommune',
+  supplier: 'leverandør',
+  epj_vendor: 'EPJ-leverandør',
+  national: 'nasjonal',
+};
+
+/** Bokmål name of an organisation kind ("epj_vendor" -> "EPJ-leverandør"); unknown kinds as given. */
+export function orgKindLabel(kind) {
+  return ORG_KIND_LABELS[kind] || String(kind || EMPTY);
+}
+
+/** A whole number with Norwegian digit grouping ("12 400", with a no-break space). */
+export function formatCount(n) {
+  const value = Number(n);
+  if (!Number.isFinite(value)) return EMPTY;
+  return Math.round(value).toString().replace(/\B(?=(\d{3})+(?!\d))/g, '\u00a0');
+}
+
+/** The last `n` characters of a long id, prefixed with "…" ("…4cd9fd09"); ids are time-ordered,
+ *  so their start is shared by everything made around the same time. */
+export function shortId(id, n = 8) {
+  const s = String(id || '');
+  if (!s) return '';
+  return s.length > n ? `…${s.slice(-n)}` : s;
+}

@@ -17,6 +17,6 @@ export const views = [
   { id: 'utstyr', title: 'Utstyr' },
   { id: 'gevinster', title: 'Gevinster' },
   { id: 'godkjenning', title: 'Godkjenning' },
-  { id: 'revisjon', title: 'Revisjon (logg)' },
-  { id: 'administrasjon', title: 'Administrasjon' },
+  { id: 'revisjon', title: 'Revisjon (logg)', load: () => import('../views/revisjon.js') },
+  { id: 'administrasjon', title: 'Administrasjon', load: () => import('../views/administrasjon.js') },
 ];
