@@ -133,9 +133,12 @@ int auth_password_verify(const char *encoded_hash, const char *password);
  * must be set; password is hashed here. Fills user->id. */
 int auth_user_add(store *st, store_user *user, const char *password, kn_err *err);
 
-/* All users, for listing. *list is allocated (caller frees with free()); every
- * record's password_hash is cleared, so a listing can never leak a hash. */
-int auth_user_list(store *st, store_user **list, size_t *n, kn_err *err);
+/* Users for listing. With a principal (the API), only users holding a grant
+ * at an organisation where `viewer` is admin; NULL (the local CLI) lists all.
+ * *list is allocated (caller frees with free()); every record's password_hash
+ * is cleared, so a listing can never leak a hash. */
+int auth_user_list(store *st, const auth_principal *viewer, store_user **list, size_t *n,
+                   kn_err *err);
 
 /* Create an API-key client; writes the new key (shown once, never stored) to
  * key_out ("knk_" + 43 base64url chars + NUL fits in 64 bytes). */

@@ -78,12 +78,28 @@ int auth_user_add(store *st, store_user *user, const char *password, kn_err *err
     return st->ops->user_create(st, user, err);
 }
 
-int auth_user_list(store *st, store_user **list, size_t *n, kn_err *err)
+/* Does the viewer administer an organisation where u holds a grant? */
+static int administers(const auth_principal *viewer, const store_user *u)
+{
+    for (size_t i = 0; i < u->ngrants; i++)
+        if (auth_require(viewer, AUTH_ROLE_ADMIN, u->grants[i].orgnr, NULL, NULL) == KN_OK)
+            return 1;
+    return 0;
+}
+
+int auth_user_list(store *st, const auth_principal *viewer, store_user **list, size_t *n,
+                   kn_err *err)
 {
     int rc = st->ops->user_list(st, list, n, err);
     if (rc != KN_OK)
         return rc;
-    for (store_user *u = *list; u < *list + *n; u++)
+    size_t kept = 0;
+    for (size_t i = 0; i < *n; i++) {
+        store_user *u = &(*list)[i];
         sodium_memzero(u->password_hash, sizeof u->password_hash);
+        if (!viewer || administers(viewer, u))
+            (*list)[kept++] = *u;
+    }
+    *n = kept;
     return KN_OK;
 }

@@ -71,7 +71,7 @@ static int user_list(store *st)
     kn_err err;
     store_user *list = NULL;
     size_t n = 0;
-    if (auth_user_list(st, &list, &n, &err) != KN_OK) {
+    if (auth_user_list(st, NULL, &list, &n, &err) != KN_OK) {
         cli_error("user list: %s", err.msg);
         return CLI_EXIT_FAIL;
     }

@@ -42,7 +42,7 @@ int http_h_users(http_req *req, kn_err *err)
 {
     store_user *list = NULL;
     size_t n = 0;
-    int rc = auth_user_list(req->env->app->st, &list, &n, err);
+    int rc = auth_user_list(req->env->app->st, &req->principal, &list, &n, err);
     return rc == KN_OK ? reply_items(req, list, n, sizeof *list, user_json, err) : rc;
 }
 

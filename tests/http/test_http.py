@@ -612,6 +612,16 @@ def test_access(srv, keys, citizen_a):
     R.check("user list has saksbehandler", "saksbehandler" in names, repr(names)[:300])
     R.check("user list holds no password hashes", "argon2" not in r.text and "password" not in r.text)
     problem_ok(sb.get("/api/v1/users"), 403, "forbidden")
+    # An admin sees only the users of the organisations they administer.
+    admin_a = Client(srv.url)
+    R.equal("admin-a logs in", admin_a.login("admin-a", STRONG_PASSWORD).status, 200)
+    r = admin_a.get("/api/v1/users")
+    names_a = [u.get("username") for u in items_of(r.json_or_none())]
+    R.check("admin of 939000011 sees its users", "saksbehandler" in names_a and "admin-a" in names_a,
+            repr(names_a))
+    R.check("admin of 939000011 does not see users only of 939000038", "fjordvik" not in names_a,
+            repr(names_a))
+    R.check("the full admin sees users of both", "fjordvik" in names, repr(names))
     r = sb.get("/api/v1/organisations")
     R.equal("organisations", r.status, 200)
     R.check("organisations lists Knutby", MUNI_A in r.text and "Knutby kommune" in r.text, r.text[:300])
@@ -950,7 +960,8 @@ def main():
         secret(STRONG_PASSWORD, "password")
         srv.cli("demo")
         for user, grant in (("laas", "939000011:case_worker"), ("slutta", "939000011:nurse"),
-                            ("byttet", "939000011:nurse"), ("revisor-a", "939000011:auditor")):
+                            ("byttet", "939000011:nurse"), ("revisor-a", "939000011:auditor"),
+                            ("admin-a", "939000011:admin")):
             srv.cli("user", "add", user, "--name", "Test " + user, "--grant", grant, input=STRONG_PASSWORD + "\n")
         srv.cli("user", "disable", "slutta")
         keys = {"k1": k1, "k2": k2, "rogue": rogue}
