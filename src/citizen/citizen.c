@@ -1,6 +1,8 @@
 /* citizen.c - create, read and list citizens with access control and audit
  * (see citizen.h). Validation happens before anything is written; the store
- * writes the citizen and its audit event in one transaction.
+ * writes the citizen and its audit event in one transaction. A create is
+ * prepare (checks) + submit (queued write, answered through a done function);
+ * the synchronous citizen_create waits for that answer.
  */
 #include "citizen.h"
 
@@ -63,14 +65,57 @@ static int citizen_fill(const citizen_ctx *ctx, const char *municipality, const 
     return rc;
 }
 
-static int require_municipality(store *st, const char *orgnr, kn_err *err)
+/* ---- the municipality cache (citizen_ctx.org_cache) ----
+ * A slot holds (orgnr << 34 | expiry), expiry in monotonic seconds (never 0),
+ * orgnr (9 digits, < 2^30) picking the slot. Lock-free: a slot is one word. */
+#define ORG_EXPIRY_BITS 34
+
+static int org_number(const char *orgnr, uint64_t *out)
 {
+    uint64_t v = 0;
+    size_t i = 0;
+    for (; orgnr[i] >= '0' && orgnr[i] <= '9'; i++)
+        v = v * 10 + (uint64_t)(orgnr[i] - '0');
+    *out = v;
+    return i == 9 && orgnr[i] == '\0';
+}
+
+static uint64_t mono_s(void)
+{
+    return (uint64_t)(kn_mono_ns() / 1000000000) + 1;
+}
+
+static int org_cached(citizen_ctx *ctx, const char *orgnr)
+{
+    uint64_t n;
+    if (!org_number(orgnr, &n))
+        return 0;
+    uint64_t slot = atomic_load_explicit(&ctx->org_cache[n % CITIZEN_ORG_CACHE_SLOTS],
+                                         memory_order_relaxed);
+    return slot >> ORG_EXPIRY_BITS == n && (slot & ((1ull << ORG_EXPIRY_BITS) - 1)) > mono_s();
+}
+
+static void org_remember(citizen_ctx *ctx, const char *orgnr)
+{
+    uint64_t n;
+    if (org_number(orgnr, &n))
+        atomic_store_explicit(&ctx->org_cache[n % CITIZEN_ORG_CACHE_SLOTS],
+                              n << ORG_EXPIRY_BITS | (mono_s() + CITIZEN_ORG_CACHE_S),
+                              memory_order_relaxed);
+}
+
+static int require_municipality(citizen_ctx *ctx, const char *orgnr, kn_err *err)
+{
+    if (org_cached(ctx, orgnr))
+        return KN_OK;
     store_org org;
-    int rc = st->ops->org_get(st, orgnr, &org, err);
+    int rc = ctx->st->ops->org_get(ctx->st, orgnr, &org, err);
     if (rc == KN_ENOTFOUND)
         return kn_err_set(err, KN_ENOTFOUND, "unknown municipality %s", orgnr);
     if (rc == KN_OK && org.kind != STORE_ORG_MUNICIPALITY)
         return kn_err_set(err, KN_ENOTFOUND, "organisation %s is not a municipality", orgnr);
+    if (rc == KN_OK)
+        org_remember(ctx, orgnr);
     return rc;
 }
 
@@ -81,23 +126,62 @@ static void audit_fill(store_audit *a, const auth_principal *p, const char *acti
     audit_event_init(a, p, action, municipality, "citizen", object_id, request_id, "ok");
 }
 
-int citizen_create(const citizen_ctx *ctx, const auth_principal *p, const char *municipality,
-                   const citizen_input *in, const char *request_id, store_citizen *out,
-                   kn_err *err)
+int citizen_create_prepare(citizen_ctx *ctx, const auth_principal *p,
+                           const char *municipality, const citizen_input *in,
+                           const char *request_id, citizen_create_op *op, kn_err *err)
 {
     int rc = auth_require(p, CITIZEN_ROLES_WRITE, municipality, "knute/citizens.write", err);
     if (rc == KN_OK)
-        rc = require_municipality(ctx->st, municipality, err);
+        rc = require_municipality(ctx, municipality, err);
     if (rc == KN_OK)
-        rc = citizen_fill(ctx, municipality, in, out, err);
+        rc = citizen_fill(ctx, municipality, in, &op->citizen, err);
+    if (rc == KN_OK)
+        audit_fill(&op->audit, p, "citizen.create", municipality, NULL, request_id);
+    return rc;
+}
+
+/* The store's done function for a create (writer thread): name the conflict,
+ * then hand the result on. Calling op->done is the last touch of op. */
+static void create_done(void *cls, int status, const kn_err *err)
+{
+    citizen_create_op *op = cls;
+    kn_err why;
+    if (status == KN_ECONFLICT) {
+        kn_err_set(&why, KN_ECONFLICT,
+                   "a citizen with this person number is already registered in %s",
+                   op->citizen.municipality);
+        err = &why;
+    }
+    op->done(op->cls, status, err);
+}
+
+int citizen_create_submit(const citizen_ctx *ctx, citizen_create_op *op, citizen_done_fn done,
+                          void *cls, kn_err *err)
+{
+    op->done = done;
+    op->cls = cls;
+    return ctx->st->ops->citizen_create_async(ctx->st, &op->citizen, &op->audit, create_done, op,
+                                              err);
+}
+
+int citizen_create(citizen_ctx *ctx, const auth_principal *p, const char *municipality,
+                   const citizen_input *in, const char *request_id, store_citizen *out,
+                   kn_err *err)
+{
+    citizen_create_op op;
+    int rc = citizen_create_prepare(ctx, p, municipality, in, request_id, &op, err);
     if (rc != KN_OK)
         return rc;
-    store_audit audit;
-    audit_fill(&audit, p, "citizen.create", municipality, NULL, request_id);
-    rc = ctx->st->ops->citizen_create(ctx->st, out, &audit, err);
-    if (rc == KN_ECONFLICT)
-        return kn_err_set(err, KN_ECONFLICT, "a citizen with this person number is already registered in %s",
-                          municipality);
+    store_waiter w;
+    store_waiter_init(&w);
+    rc = citizen_create_submit(ctx, &op, store_waiter_done, &w, err);
+    if (rc != KN_OK) {
+        store_waiter_destroy(&w);
+        return rc;
+    }
+    rc = store_waiter_wait(&w, err);
+    if (rc == KN_OK)
+        *out = op.citizen;
     return rc;
 }
 
@@ -124,7 +208,7 @@ int citizen_get(const citizen_ctx *ctx, const auth_principal *p, const char *id,
     return rc;
 }
 
-int citizen_list(const citizen_ctx *ctx, const auth_principal *p, const char *municipality,
+int citizen_list(citizen_ctx *ctx, const auth_principal *p, const char *municipality,
                  size_t offset, size_t limit, const char *request_id, store_citizen **list,
                  size_t *n, int64_t *total, kn_err *err)
 {
@@ -134,7 +218,7 @@ int citizen_list(const citizen_ctx *ctx, const auth_principal *p, const char *mu
         return kn_err_set(err, KN_EINVAL, "limit must be 1..%d", CITIZEN_PAGE_MAX);
     int rc = auth_require(p, CITIZEN_ROLES_READ, municipality, "knute/citizens.read", err);
     if (rc == KN_OK)
-        rc = require_municipality(ctx->st, municipality, err);
+        rc = require_municipality(ctx, municipality, err);
     /* Audit first: no personal data leaves the store without a durable record. */
     store_audit audit;
     audit_fill(&audit, p, "citizen.list", municipality, NULL, request_id);

@@ -64,8 +64,10 @@ static int wait_for_stop(const sigset_t *set)
 
 static int serve_with(const kn_config *cfg, store *st, auth_ctx *auth)
 {
-    citizen_ctx citizens = {st, strcmp(cfg->environment, "production") == 0
-                                    ? CITIZEN_ENV_PRODUCTION : CITIZEN_ENV_TEST};
+    citizen_ctx citizens = {.st = st,
+                            .environment = strcmp(cfg->environment, "production") == 0
+                                               ? CITIZEN_ENV_PRODUCTION
+                                               : CITIZEN_ENV_TEST};
     http_app app = {cfg, st, auth, &citizens};
     http_server *srv = NULL;
     kn_err err;

@@ -36,7 +36,7 @@ struct setting {
 static const struct setting settings[] = {
     STR("listen", listen, "127.0.0.1", "Address the HTTP server binds to."),
     NUM("port", port, "8080", 0, 65535, "TCP port of the HTTP server (0 = any free port)."),
-    NUM("threads", threads, "32", 1, 256, "HTTP worker threads (libmicrohttpd thread pool). A thread waits while its write is committed, so this bounds the writes one group commit can carry (see bench/README.md)."),
+    NUM("threads", threads, "16", 1, 256, "HTTP worker threads (libmicrohttpd thread pool). Durable writes do not hold a thread while they are committed (the connection is suspended); synchronous work such as password hashing at log-in does (see bench/README.md)."),
     NUM("max_body_bytes", max_body_bytes, "1048576", 1024, 64L * 1024 * 1024, "Largest request body accepted; larger bodies get 413."),
     NUM("shutdown_grace_s", shutdown_grace_s, "10", 0, 600, "Seconds to let in-flight requests finish after SIGTERM."),
     STR("web_root", web_root, "web", "Folder with the static web UI."),

@@ -79,13 +79,32 @@ void kn_hex(const void *bytes, size_t n, char *out)
     sodium_bin2hex(out, n * 2 + 1, bytes, n);
 }
 
+/* Random bytes for ids, drawn from kn_random in blocks of ID_POOL_BYTES per
+ * thread: one getrandom call per ~100 ids instead of one per id. The bytes
+ * are as random as kn_random's; they only stay in memory a little longer,
+ * which is fine for ids (unique, not secret). Secrets call kn_random. */
+#define ID_POOL_BYTES 1024
+static _Thread_local unsigned char id_pool[ID_POOL_BYTES];
+static _Thread_local size_t id_pool_used = ID_POOL_BYTES;
+
+static void id_random(unsigned char *out, size_t n)
+{
+    if (n > ID_POOL_BYTES - id_pool_used) {
+        kn_random(id_pool, sizeof id_pool);
+        id_pool_used = 0;
+    }
+    memcpy(out, id_pool + id_pool_used, n);
+    sodium_memzero(id_pool + id_pool_used, n); /* each byte is handed out once */
+    id_pool_used += n;
+}
+
 void kn_id_new(char out[33])
 {
     unsigned char raw[16];
     uint64_t ms = (uint64_t)kn_now_ms();
     for (int i = 0; i < 6; i++)
         raw[i] = (unsigned char)(ms >> (8 * (5 - i)));
-    kn_random(raw + 6, sizeof raw - 6);
+    id_random(raw + 6, sizeof raw - 6);
     kn_hex(raw, sizeof raw, out);
 }
 

@@ -34,7 +34,10 @@ void kn_random(void *buf, size_t n);
 
 /* Write a new id of 32 lowercase hex characters + NUL into out (>= 33 bytes).
  * The first 12 characters are the millisecond clock, so ids sort by creation
- * time (index-friendly, like UUIDv7); the rest is random. */
+ * time (index-friendly, like UUIDv7); the rest (80 bits) is random, from a
+ * per-thread block of kn_random bytes (no system call per id). Ids are unique,
+ * not secret: tokens and keys use kn_random directly. Not fork-safe: a forked
+ * child must not create ids before exec. */
 void kn_id_new(char out[33]);
 
 /* Lowercase hex of n bytes into out (>= 2n+1 bytes). */

@@ -37,8 +37,9 @@ int http_server_start(http_app *app, http_server **out, kn_err *err);
 int http_server_port(const http_server *srv);
 
 /* Graceful stop: stop accepting, let in-flight requests finish for up to
- * cfg->shutdown_grace_s seconds, then close everything and free srv.
- * NULL-safe. */
+ * cfg->shutdown_grace_s seconds, wait until no request is suspended on a
+ * store write (the store answers every queued write; it must stay open until
+ * this returns), then close everything and free srv. NULL-safe. */
 void http_server_stop(http_server *srv);
 
 /* Append the API reference table (Markdown, one row per route of the route

@@ -42,6 +42,17 @@ static const char *orgnr_of(const http_req *req)
     return http_param(&req->match.params, "orgnr");
 }
 
+static int reply_created(http_req *req, const store_citizen *c, kn_err *err)
+{
+    char location[64];
+    snprintf(location, sizeof location, "/api/v1/citizens/%s", c->id);
+    http_reply_header(req, "Location", location);
+    return reply_citizen(req, 201, c, err);
+}
+
+/* Validate now; then suspend, queue the write and set the 201 reply, which is
+ * sent when the commit resumes the request (or replaced by the problem when
+ * the write failed). The worker thread is free for other connections meanwhile. */
 int http_h_citizen_create(http_req *req, kn_err *err)
 {
     citizen_input in;
@@ -52,17 +63,21 @@ int http_h_citizen_create(http_req *req, kn_err *err)
         {"address", 0, STORE_NAME_LEN - 1, &in.address},
         {"phone", 0, 31, &in.phone},
     };
+    citizen_ctx *ctx = req->env->app->citizens;
+    citizen_create_op *op = &req->op.citizen_create;
     int rc = http_body_fields(req, fields, sizeof fields / sizeof fields[0], err);
-    store_citizen c;
     if (rc == KN_OK)
-        rc = citizen_create(req->env->app->citizens, &req->principal, orgnr_of(req), &in,
-                            req->request_id, &c, err);
+        rc = citizen_create_prepare(ctx, &req->principal, orgnr_of(req), &in, req->request_id, op,
+                                    err);
     if (rc != KN_OK)
         return rc;
-    char location[64];
-    snprintf(location, sizeof location, "/api/v1/citizens/%s", c.id);
-    http_reply_header(req, "Location", location);
-    return reply_citizen(req, 201, &c, err);
+    http_req_suspend(req);
+    rc = citizen_create_submit(ctx, op, http_req_resume, req, err);
+    if (rc != KN_OK) {
+        http_req_resume(req, rc, err); /* nothing queued: answer the problem */
+        return KN_OK;
+    }
+    return reply_created(req, &op->citizen, err);
 }
 
 static json_t *page_json(const store_citizen *list, size_t n, int64_t total, long offset,

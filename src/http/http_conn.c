@@ -1,7 +1,9 @@
 /* http_conn.c - one request's life inside libmicrohttpd: the callbacks that
  * create the request, feed headers and body through http_dispatch.c, hand its
  * one reply to the library with the headers every response carries, and record
- * it when it is done. http_server.c registers these callbacks.
+ * it when it is done; and suspend/resume for handlers whose domain call is
+ * answered on another thread (the group-commit writer). http_server.c
+ * registers these callbacks.
  */
 #include "http_int.h"
 
@@ -161,8 +163,37 @@ enum MHD_Result http_conn_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (req->queued)
         return MHD_YES;
-    http_dispatch_final(req);
+    if (req->suspended) { /* resumed by http_req_resume */
+        req->suspended = 0;
+        http_dispatch_resumed(req);
+    } else {
+        http_dispatch_final(req);
+        if (req->suspended) /* answered when the completion resumes it */
+            return MHD_YES;
+    }
     return send_reply(req);
+}
+
+void http_req_suspend(http_req *req)
+{
+    req->suspended = 1;
+    atomic_fetch_add(&req->env->suspended, 1);
+    MHD_suspend_connection(req->conn);
+}
+
+void http_req_resume(void *cls, int status, const kn_err *err)
+{
+    http_req *req = cls;
+    http_env *env = req->env;
+    struct MHD_Connection *conn = req->conn;
+    req->async_status = status;
+    if (status != KN_OK && err)
+        req->async_err = *err;
+    else if (status != KN_OK)
+        kn_err_set(&req->async_err, status, "the operation failed");
+    /* From here on the worker owns req again and may free it at once. */
+    MHD_resume_connection(conn);
+    atomic_fetch_sub(&env->suspended, 1);
 }
 
 static void request_free(http_req *req)

@@ -158,12 +158,22 @@ static int stage_handler(http_req *req, kn_err *err)
 {
     const http_route *r = route_of(req);
     int rc = r ? r->handler(req, err) : http_static_serve(req, err);
-    if (rc == KN_OK && req->reply.status == 0)
+    if (rc == KN_OK && req->reply.status == 0 && !req->suspended)
         return kn_err_set(err, KN_EINTERNAL, "the handler set no reply");
     return rc;
 }
 
-/* Run stages until one fails; its status and reason become the problem reply. */
+/* A failed stage: its status and reason become the problem reply. */
+static void fail(http_req *req, int rc, const kn_err *err)
+{
+    if (kn_status_http(rc) == 500) /* the reply hides the reason; keep it here */
+        kn_log(KN_LOG_ERROR, "http.internal_error", "{s:s, s:s, s:s, s:s}", "request_id",
+               req->request_id, "route", req->route_label, "code", kn_status_code(rc), "reason",
+               err->msg);
+    http_reply_problem(req, rc, err->msg);
+}
+
+/* Run stages until one fails. */
 static void run_stages(http_req *req, const stage_fn *stages, size_t n)
 {
     kn_err err;
@@ -171,11 +181,7 @@ static void run_stages(http_req *req, const stage_fn *stages, size_t n)
     for (size_t i = 0; i < n; i++) {
         int rc = stages[i](req, &err);
         if (rc != KN_OK) {
-            if (kn_status_http(rc) == 500) /* the reply hides the reason; keep it here */
-                kn_log(KN_LOG_ERROR, "http.internal_error", "{s:s, s:s, s:s, s:s}", "request_id",
-                       req->request_id, "route", req->route_label, "code", kn_status_code(rc),
-                       "reason", err.msg);
-            http_reply_problem(req, rc, err.msg);
+            fail(req, rc, &err);
             return;
         }
     }
@@ -206,6 +212,12 @@ void http_dispatch_body(http_req *req, const char *data, size_t len)
             kn_buf_release(&req->body);
         }
     }
+}
+
+void http_dispatch_resumed(http_req *req)
+{
+    if (req->async_status != KN_OK)
+        fail(req, req->async_status, &req->async_err);
 }
 
 void http_dispatch_final(http_req *req)

@@ -102,6 +102,7 @@ typedef struct http_env { /* per server; read-only after start but for inflight 
     int tls;                 /* served over TLS */
     int secure_cookies;      /* TLS here or https public_url (behind a proxy) */
     atomic_long inflight;    /* requests begun and not yet completed */
+    atomic_long suspended;   /* requests suspended and not yet resumed (http_req_suspend) */
 } http_env;
 
 typedef struct http_header {
@@ -122,7 +123,7 @@ typedef struct http_reply {
 } http_reply;
 
 struct http_req {
-    const http_env *env;
+    http_env *env;
     struct MHD_Connection *conn;
     char method[16];
     const char *path;   /* decoded path without query (connection memory) */
@@ -143,6 +144,13 @@ struct http_req {
     const char *session_cookie; /* cookie value when the principal came from it */
     http_reply reply;
     int queued; /* the reply has been handed to libmicrohttpd */
+    /* A handler whose domain call completes later (http_req_suspend): */
+    int suspended;    /* set by the worker on suspend, cleared by it on resume */
+    int async_status; /* written by http_req_resume before it resumes */
+    kn_err async_err;
+    union {           /* the pending domain operation; must outlive the suspension */
+        citizen_create_op citizen_create;
+    } op;
 };
 
 /* Header / query / cookie lookups on the live connection (NULL when absent). */
@@ -150,12 +158,27 @@ const char *http_req_header(const http_req *req, const char *name);
 const char *http_req_query(const http_req *req, const char *name);
 const char *http_req_cookie(const http_req *req, const char *name);
 
+/* Asynchronous handlers. A handler that hands its domain call to another
+ * thread calls http_req_suspend() BEFORE submitting (so a fast completion
+ * never resumes a connection that is not suspended), sets its reply as for
+ * success (or not) and returns KN_OK; the completion - on any thread - calls
+ * http_req_resume(req, status, err) exactly once, as its last touch of req.
+ * libmicrohttpd then re-enters the request, which is answered with the reply
+ * the handler set, or with the problem for status when it is not KN_OK.
+ * While suspended, req (and req->op) stays alive: the library neither times
+ * out nor completes a suspended connection, and http_server_stop() waits for
+ * every suspended request to be resumed. */
+void http_req_suspend(http_req *req);
+void http_req_resume(void *cls, int status, const kn_err *err); /* cls = req */
+
 /* Run the pipeline stages. headers: route, size, auth, CSRF, media type (may
  * set a reply, then the body is never read). body: account one chunk.
  * final: size, JSON parse, access check, handler; always leaves a reply. */
 void http_dispatch_headers(http_req *req);
 void http_dispatch_body(http_req *req, const char *data, size_t len);
 void http_dispatch_final(http_req *req);
+/* A suspended request came back: its problem reply if the async part failed. */
+void http_dispatch_resumed(http_req *req);
 
 /* libmicrohttpd callbacks (http_conn.c); cls is the server's http_env. */
 void *http_conn_uri(void *cls, const char *uri, struct MHD_Connection *conn);

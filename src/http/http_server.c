@@ -1,6 +1,7 @@
 /* http_server.c - the libmicrohttpd daemon: start with an internal thread pool
  * (epoll where available, else poll), optional TLS from PEM files, the actual
- * bound port, and graceful stop (quiesce, drain in-flight requests, stop).
+ * bound port, and graceful stop (quiesce, drain in-flight requests, wait for
+ * every suspended request to be resumed, stop).
  * The per-request callbacks live in http_conn.c.
  */
 #include "http_int.h"
@@ -101,7 +102,8 @@ static void find_web_root(http_env *env, const kn_config *cfg)
  * an early 413 into a reset, and measured no faster here. */
 static unsigned int daemon_flags(const http_server *srv)
 {
-    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+                         MHD_ALLOW_SUSPEND_RESUME;
     flags |= MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ? MHD_USE_EPOLL : MHD_USE_POLL;
     if (srv->addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
@@ -157,6 +159,7 @@ static int server_prepare(http_server *srv, http_app *app, kn_err *err)
     const kn_config *cfg = app->cfg;
     srv->env.app = app;
     atomic_init(&srv->env.inflight, 0);
+    atomic_init(&srv->env.suspended, 0);
     int rc = resolve_listen(srv, cfg, err);
     if (rc == KN_OK)
         rc = load_tls(srv, cfg, err);
@@ -196,6 +199,11 @@ static void drain(http_server *srv, long grace_s)
     int64_t deadline = kn_mono_ns() + (int64_t)(grace_s > 0 ? grace_s : 0) * 1000000000;
     struct timespec pause = {0, 10 * 1000 * 1000};
     while (atomic_load(&srv->env.inflight) > 0 && kn_mono_ns() < deadline)
+        nanosleep(&pause, NULL);
+    /* libmicrohttpd must not be stopped with suspended connections. Each one
+     * waits for a store write, and the store (closed after the server) answers
+     * every queued write, so this wait ends without a deadline. */
+    while (atomic_load(&srv->env.suspended) > 0)
         nanosleep(&pause, NULL);
 }
 

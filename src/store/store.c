@@ -1,4 +1,5 @@
-/* store.c - opening a store by URL and closing it.
+/* store.c - opening a store by URL and closing it, and the waiter that turns
+ * an asynchronous write into a synchronous one.
  *
  * store_open() picks the implementation from opts->url: "sqlite:PATH" or a
  * plain path opens the SQLite store (store_sqlite.c); "postgres://" names the
@@ -38,4 +39,35 @@ void store_close(store *st)
 {
     if (st)
         st->ops->close(st);
+}
+
+void store_waiter_init(store_waiter *w)
+{
+    sem_init(&w->answered, 0, 0);
+    w->status = KN_OK;
+    kn_err_clear(&w->err);
+}
+
+void store_waiter_done(void *cls, int status, const kn_err *err)
+{
+    store_waiter *w = cls;
+    w->status = status;
+    if (status != KN_OK && err)
+        w->err = *err;
+    sem_post(&w->answered); /* last touch: w may be gone right after */
+}
+
+int store_waiter_wait(store_waiter *w, kn_err *err)
+{
+    while (sem_wait(&w->answered) != 0)
+        ;
+    store_waiter_destroy(w);
+    if (w->status != KN_OK && err)
+        *err = w->err;
+    return w->status;
+}
+
+void store_waiter_destroy(store_waiter *w)
+{
+    sem_destroy(&w->answered);
 }

@@ -6,9 +6,11 @@
  * same table (see docs/ARCHITECTURE.md, "Storage").
  *
  * Durability contract: every write operation returns only after its
- * transaction is committed with synchronous=FULL (fsync'd). Concurrent writers
- * are batched by a single writer thread into one transaction and one fsync
- * (group commit); each operation still succeeds or fails on its own.
+ * transaction is committed with synchronous=FULL (fsync'd); an asynchronous
+ * one (*_async) reports success through its done function, called only after
+ * that commit. Concurrent writers are batched by a single writer thread into
+ * one transaction and one fsync (group commit); each operation still succeeds
+ * or fails on its own.
  *
  * Ownership: structs passed in are borrowed. Single records returned through an
  * out-parameter are filled in place (fixed-size fields, nothing to free) unless
@@ -23,6 +25,7 @@
 
 #include "../core/core_err.h"
 
+#include <semaphore.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -141,6 +144,15 @@ typedef struct store_migration {
 
 typedef struct store store;
 
+/* Completion of an asynchronous write (the *_async ops). The store calls it
+ * exactly once per accepted write, from its own writer thread, after the
+ * transaction holding the write has committed (status KN_OK) or failed (any
+ * other status, err says why). err is valid only during the call; copy what
+ * you need. A done function must be cheap and must not block or call the
+ * store (it runs on the thread that commits everybody's writes): record the
+ * result and wake whoever waits, nothing more. */
+typedef void (*store_done_fn)(void *cls, int status, const kn_err *err);
+
 struct store_ops {
     const char *name;                 /* "sqlite" */
     void (*close)(store *st);         /* frees st; NULL-safe via store_close() */
@@ -182,6 +194,14 @@ struct store_ops {
     /* Citizens ((municipality, nin) unique). citizen_create writes the citizen
      * and the audit event in one transaction: both or neither. */
     int (*citizen_create)(store *st, store_citizen *citizen, const store_audit *audit, kn_err *err);
+    /* The same write, answered later: checks the records and fills citizen->id
+     * and citizen->created_at before it returns. KN_OK means the write is queued
+     * and done(cls, ...) will be called exactly once after its commit; any other
+     * return means nothing was queued and done is never called. The store keeps
+     * its own copy of both records (citizen and audit are borrowed only during
+     * the call); cls must stay valid until done has been called. */
+    int (*citizen_create_async)(store *st, store_citizen *citizen, const store_audit *audit,
+                                store_done_fn done, void *cls, kn_err *err);
     int (*citizen_get)(store *st, const char *id, store_citizen *out, kn_err *err);
     int (*citizen_list)(store *st, const char *municipality, size_t offset, size_t limit,
                         store_citizen **list, size_t *n, kn_err *err);
@@ -214,7 +234,32 @@ typedef struct store_options {
  * store the caller closes with store_close(). */
 int store_open(const store_options *opts, store **out, kn_err *err);
 
-/* Close and free a store; finishes queued writes first. NULL-safe. */
+/* Close and free a store; finishes queued writes first (every accepted
+ * asynchronous write gets its done call before this returns). NULL-safe. */
 void store_close(store *st);
+
+/* Turning an asynchronous write into a synchronous one ("async + wait"):
+ *
+ *     store_waiter w;
+ *     store_waiter_init(&w);
+ *     int rc = st->ops->x_async(st, ..., store_waiter_done, &w, err);
+ *     if (rc == KN_OK)
+ *         rc = store_waiter_wait(&w, err);   (also destroys w)
+ *     else
+ *         store_waiter_destroy(&w);
+ *
+ * The waiter lives on the caller's stack; store_waiter_done (the done
+ * function, cls = the waiter) posts its semaphore as its last touch of it. */
+typedef struct store_waiter {
+    sem_t answered;
+    int status;
+    kn_err err;
+} store_waiter;
+
+void store_waiter_init(store_waiter *w);
+void store_waiter_done(void *cls, int status, const kn_err *err);
+/* Sleep until done was called; the write's status (err filled when not KN_OK). */
+int store_waiter_wait(store_waiter *w, kn_err *err);
+void store_waiter_destroy(store_waiter *w);
 
 #endif

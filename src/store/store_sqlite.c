@@ -117,7 +117,6 @@ static void sq_close(store *st)
     pthread_cond_destroy(&s->pool_cv);
     pthread_mutex_destroy(&s->q_mu);
     pthread_cond_destroy(&s->q_cv);
-    pthread_cond_destroy(&s->idle_cv);
     free(s);
 }
 
@@ -146,6 +145,7 @@ static const struct store_ops sq_ops = {
     .session_get = sq_session_get,
     .session_delete = sq_session_delete,
     .citizen_create = sq_citizen_create,
+    .citizen_create_async = sq_citizen_create_async,
     .citizen_get = sq_citizen_get,
     .citizen_list = sq_citizen_list,
     .citizen_count = sq_citizen_count,
@@ -186,7 +186,6 @@ static sq_store *store_alloc(const store_options *opts)
     pthread_cond_init(&s->pool_cv, NULL);
     pthread_mutex_init(&s->q_mu, NULL);
     pthread_cond_init(&s->q_cv, NULL);
-    pthread_cond_init(&s->idle_cv, NULL);
     return s;
 }
 

@@ -39,14 +39,17 @@ typedef struct sq_conn {
 /* Work to run on a connection: a read, or a write job on the writer. */
 typedef int (*sq_fn)(sq_conn *c, void *arg, kn_err *err);
 
-/* A queued write (see store_sqlite_writer.c). Lives on the caller's stack. */
+/* A queued write (see store_sqlite_writer.c). Owned by its submitter: on a
+ * synchronous caller's stack, or in memory an async op allocated and its done
+ * function frees. The writer's last touch is the done call. */
 typedef struct sq_job {
     sq_fn fn;
     void *arg;
     int alone; /* run outside any batch; fn manages its own transactions */
     int status;
-    sem_t answered; /* posted by the writer once status and err are final */
     kn_err err;
+    store_done_fn done; /* called by the writer once status and err are final */
+    void *cls;
     struct sq_job *next;
 } sq_job;
 
@@ -60,10 +63,9 @@ typedef struct sq_store {
     sq_conn *free_readers;
     pthread_mutex_t q_mu;   /* guards the queue and stopping */
     pthread_cond_t q_cv;    /* signalled when a job is queued or on stop */
-    pthread_cond_t idle_cv; /* signalled when the last waiter leaves after stop */
     sq_job *head, *tail;
     int stopping;
-    atomic_int inflight; /* callers inside sq_write*; idle_cv is signalled (under q_mu) at 0 */
+    atomic_int inflight; /* jobs queued or running, not yet answered (a metric) */
     int64_t commits; /* committed batches (tests observe batching) */
     int max_batch;
     sq_job **batch; /* max_batch slots, writer thread only */
@@ -168,6 +170,10 @@ void sq_writer_stop(sq_store *s); /* drains the queue, joins the thread */
 int sq_write(sq_store *s, sq_fn fn, void *arg, kn_err *err);
 /* Run fn alone on the writer connection, outside any batch (migrations). */
 int sq_write_alone(sq_store *s, sq_fn fn, void *arg, kn_err *err);
+/* Queue job (fn, arg, done, cls set; alone 0) for the next group commit. KN_OK:
+ * job->done is called once, after COMMIT, on the writer thread, and the job
+ * must stay valid until then. Otherwise (store closing) nothing was queued. */
+int sq_write_async(sq_store *s, sq_job *job, kn_err *err);
 
 /* ---- open (store_sqlite.c); used by store.c ---- */
 int sq_store_open(const char *path, const store_options *opts, store **out, kn_err *err);
@@ -224,6 +230,8 @@ int sq_session_get(store *st, const char *token_hash, store_session *out, kn_err
 int sq_session_delete(store *st, const char *token_hash, kn_err *err);
 
 int sq_citizen_create(store *st, store_citizen *citizen, const store_audit *audit, kn_err *err);
+int sq_citizen_create_async(store *st, store_citizen *citizen, const store_audit *audit,
+                            store_done_fn done, void *cls, kn_err *err);
 int sq_citizen_get(store *st, const char *id, store_citizen *out, kn_err *err);
 int sq_citizen_list(store *st, const char *municipality, size_t offset, size_t limit,
                     store_citizen **list, size_t *n, kn_err *err);

@@ -1,9 +1,12 @@
 /* store_sqlite_writer.c - the single writer thread and group commit.
  *
- * Every write op becomes a job (sq_job: fn + arg + status + semaphore, on the
- * caller's stack), is queued, and the caller sleeps on the job's semaphore
- * until the writer has answered it. The writer thread owns the writer connection. In a
- * loop it takes up to max_batch queued jobs and runs them as ONE transaction:
+ * Every write op becomes a job (sq_job: fn + arg + status + a done function),
+ * is queued, and is answered by the writer calling the job's done function.
+ * Synchronous writes (sq_write) keep the job on the caller's stack and wait on
+ * a store_waiter (one semaphore per caller); asynchronous writes (the *_async
+ * ops) keep the job in memory the op allocated and its done function frees.
+ * The writer thread owns the writer connection. In a loop it takes up to
+ * max_batch queued jobs and runs them as ONE transaction:
  *
  *     BEGIN IMMEDIATE
  *       SAVEPOINT job; fn(job); RELEASE job          -- job succeeded
@@ -11,18 +14,19 @@
  *       ...
  *     COMMIT                                          -- one WAL fsync for all
  *
- * and only then wakes every job of the batch with its own result.
+ * and only then answers every job of the batch with its own result.
  *
  * Invariants:
  *   1. Only the writer thread touches s->writer after sq_writer_start().
  *   2. A job's status and err are written by the writer thread only, then
- *      the writer posts the job's own semaphore; that post is its last touch
- *      of the job (which lives on the waiter's stack and may be gone right
- *      after). sem_post/sem_wait order the status write before the read.
- *      One semaphore per job wakes exactly the callers a commit answered:
- *      with a shared condvar broadcast, every waiter woke on every commit and
- *      queued on the lock (measured: 13.6k -> see bench/README.md with 32
- *      threads on one core).
+ *      the writer calls the job's done function; that call is its last touch
+ *      of the job (which may live on a waiter's stack, or be freed by done).
+ *      A synchronous caller's done posts its own semaphore (store_waiter), so
+ *      a commit wakes exactly the callers it answered: with a shared condvar
+ *      broadcast, every waiter woke on every commit and queued on the lock.
+ *      An asynchronous caller's done records the result and wakes its owner
+ *      (the HTTP server resumes the suspended connection); it must be cheap
+ *      and must never call the store, since it runs on the writer thread.
  *   3. A failed job leaves no trace: everything it did is inside its savepoint.
  *      Its neighbours are unaffected. Constraints are immediate (no deferred
  *      foreign keys), so a violation surfaces in the job, never at COMMIT.
@@ -33,20 +37,23 @@
  *      with no transaction open, and manage their own transactions.
  *   6. Queue order is FIFO and a batch preserves it, so writes issued one
  *      after another by one thread are applied in that order.
+ *   7. Every queued job is answered exactly once, also on shutdown; a job
+ *      refused by enqueue (store closing) is never answered, its submitter
+ *      gets the error instead.
  *
  * Why this is durable: the writer connection runs journal_mode=WAL with
  * synchronous=FULL, under which sqlite3_step(COMMIT) returns SQLITE_DONE only
  * after the WAL frames of the transaction (and its commit record) have been
- * fsync'd. A caller is woken only after COMMIT returned DONE (invariant 2 and
+ * fsync'd. A job is answered only after COMMIT returned DONE (invariant 2 and
  * the order in writer_main), so an acknowledged write survives a crash or power
  * loss of the whole machine; an unacknowledged one may or may not survive.
  * Batching changes only how many acknowledgements share one fsync.
  *
  * Shutdown: sq_writer_stop() sets `stopping`; the thread keeps taking batches
- * until the queue is empty and only then exits, so queued writes finish. Stop
- * then waits until every answered caller has left sq_write (`inflight`), so the
- * store is not freed under them. Jobs submitted after stop began are refused
- * with KN_EUNAVAILABLE.
+ * until the queue is empty and only then exits, so queued writes finish and
+ * every done function has returned once the thread is joined (the writer
+ * counts a job out of `inflight` after its done call). Jobs submitted after
+ * stop began are refused with KN_EUNAVAILABLE.
  */
 #include "store_sqlite_int.h"
 
@@ -85,12 +92,15 @@ static size_t take_batch(sq_store *s)
     return n;
 }
 
-/* Answer every job of the batch (invariant 2): one post per job wakes exactly
- * its own caller; the post is the writer's last touch of the job. */
+/* Answer every job of the batch (invariant 2): its done call is the writer's
+ * last touch of the job. */
 static void complete_batch(sq_store *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        sem_post(&s->batch[i]->answered);
+    for (size_t i = 0; i < n; i++) {
+        sq_job *job = s->batch[i];
+        job->done(job->cls, job->status, &job->err);
+    }
+    atomic_fetch_sub(&s->inflight, (int)n);
 }
 
 static void fail_batch(sq_store *s, size_t n, const kn_err *why)
@@ -180,12 +190,8 @@ void sq_writer_stop(sq_store *s)
         s->stopping = 1;
         pthread_cond_signal(&s->q_cv);
         pthread_mutex_unlock(&s->q_mu);
-        pthread_join(s->thread, NULL);
-        pthread_mutex_lock(&s->q_mu);
-        while (atomic_load(&s->inflight) > 0)
-            pthread_cond_wait(&s->idle_cv, &s->q_mu);
+        pthread_join(s->thread, NULL); /* every queued job answered (invariant 7) */
         s->thread_started = 0;
-        pthread_mutex_unlock(&s->q_mu);
     }
     free(s->batch);
     s->batch = NULL;
@@ -206,43 +212,35 @@ static int enqueue(sq_store *s, sq_job *job, kn_err *err)
     return KN_OK;
 }
 
-/* The caller's side of invariant 2: sleep on the job's own semaphore, so a
- * commit wakes exactly the callers it answered (no herd on a shared condvar),
- * then leave; the last caller out tells a waiting sq_writer_stop. */
-static void wait_answer(sq_store *s, sq_job *job)
+int sq_write_async(sq_store *s, sq_job *job, kn_err *err)
 {
-    while (sem_wait(&job->answered) != 0)
-        ;
-    if (atomic_fetch_sub(&s->inflight, 1) == 1) {
-        pthread_mutex_lock(&s->q_mu);
-        pthread_cond_signal(&s->idle_cv);
-        pthread_mutex_unlock(&s->q_mu);
-    }
-}
-
-static int submit(sq_store *s, sq_job *job, kn_err *err)
-{
-    sem_init(&job->answered, 0, 0);
+    job->next = NULL;
     pthread_mutex_lock(&s->q_mu);
     int status = enqueue(s, job, err);
     pthread_mutex_unlock(&s->q_mu);
-    if (status == KN_OK) {
-        wait_answer(s, job);
-        if ((status = job->status) != KN_OK && err)
-            *err = job->err;
-    }
-    sem_destroy(&job->answered);
     return status;
+}
+
+/* async + wait: the job on this stack, answered through a store_waiter. */
+static int write_wait(sq_store *s, sq_fn fn, void *arg, int alone, kn_err *err)
+{
+    store_waiter w;
+    store_waiter_init(&w);
+    sq_job job = {.fn = fn, .arg = arg, .alone = alone, .done = store_waiter_done, .cls = &w};
+    int status = sq_write_async(s, &job, err);
+    if (status != KN_OK) {
+        store_waiter_destroy(&w);
+        return status;
+    }
+    return store_waiter_wait(&w, err);
 }
 
 int sq_write(sq_store *s, sq_fn fn, void *arg, kn_err *err)
 {
-    sq_job job = {.fn = fn, .arg = arg};
-    return submit(s, &job, err);
+    return write_wait(s, fn, arg, 0, err);
 }
 
 int sq_write_alone(sq_store *s, sq_fn fn, void *arg, kn_err *err)
 {
-    sq_job job = {.fn = fn, .arg = arg, .alone = 1};
-    return submit(s, &job, err);
+    return write_wait(s, fn, arg, 1, err);
 }

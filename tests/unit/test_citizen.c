@@ -81,7 +81,7 @@ static size_t audit_count(store *st, const char *actor, const char *action)
 static void test_create_and_read(void **state)
 {
     struct fixture *f = *state;
-    citizen_ctx ctx = {f->st, CITIZEN_ENV_TEST};
+    citizen_ctx ctx = {.st = f->st, .environment = CITIZEN_ENV_TEST};
     auth_principal cw = user_with(MUNI_A, AUTH_ROLE_CASE_WORKER);
     char nin[12];
     make_nin(12, 5, 1, 0, nin);
@@ -103,7 +103,7 @@ static void test_create_and_read(void **state)
 static void test_validation_writes_nothing(void **state)
 {
     struct fixture *f = *state;
-    citizen_ctx ctx = {f->st, CITIZEN_ENV_TEST};
+    citizen_ctx ctx = {.st = f->st, .environment = CITIZEN_ENV_TEST};
     auth_principal cw = user_with(MUNI_A, AUTH_ROLE_CASE_WORKER);
     int64_t before = 0, after = 0;
     assert_int_equal(f->st->ops->citizen_count(f->st, MUNI_A, &before, NULL), KN_OK);
@@ -121,7 +121,7 @@ static void test_validation_writes_nothing(void **state)
     citizen_input no_name = {synthetic, "", "B", NULL, NULL};
     assert_int_equal(citizen_create(&ctx, &cw, MUNI_A, &no_name, "r", &c, &err), KN_EINVAL);
     assert_non_null(strstr(err.msg, "given_name"));
-    citizen_ctx prod = {f->st, CITIZEN_ENV_PRODUCTION};
+    citizen_ctx prod = {.st = f->st, .environment = CITIZEN_ENV_PRODUCTION};
     citizen_input synth_in_prod = {synthetic, "A", "B", NULL, NULL};
     assert_int_equal(citizen_create(&prod, &cw, MUNI_A, &synth_in_prod, "r", &c, &err), KN_EINVAL);
     assert_non_null(strstr(err.msg, "production"));
@@ -134,7 +134,7 @@ static void test_validation_writes_nothing(void **state)
 static void test_access_per_municipality(void **state)
 {
     struct fixture *f = *state;
-    citizen_ctx ctx = {f->st, CITIZEN_ENV_TEST};
+    citizen_ctx ctx = {.st = f->st, .environment = CITIZEN_ENV_TEST};
     auth_principal nurse_a = user_with(MUNI_A, AUTH_ROLE_NURSE);
     auth_principal cw_b = user_with(MUNI_B, AUTH_ROLE_CASE_WORKER);
     auth_principal auditor_a = user_with(MUNI_A, AUTH_ROLE_AUDITOR);

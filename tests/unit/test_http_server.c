@@ -188,7 +188,7 @@ static int setup(void **state)
         add_user("admin", AUTH_ROLE_ADMIN) != KN_OK || add_user("nurse", AUTH_ROLE_NURSE) ||
         add_user("auditor", AUTH_ROLE_AUDITOR) || make_web_root() != 0)
         return -1;
-    citizens = (citizen_ctx){st, CITIZEN_ENV_TEST};
+    citizens = (citizen_ctx){.st = st, .environment = CITIZEN_ENV_TEST};
     kn_config_defaults(&cfg);
     cfg.port = 0;
     cfg.threads = 2;

@@ -7,7 +7,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-#include <cmocka.h> /* after the three above, which it needs */
+#include <cmocka.h>
+
+#include <stdatomic.h> /* after the three above, which it needs */
 
 #include "test_store_util.h"
 
@@ -399,6 +401,44 @@ static void create_citizens(int i, void *p)
     }
 }
 
+/* citizen_create_async: done is called once per queued write, after its
+ * commit, with its own status; close answers every write still queued. */
+typedef struct async_tally {
+    atomic_int ok, conflict, other;
+} async_tally;
+
+static void async_count(void *cls, int status, const kn_err *err)
+{
+    async_tally *t = cls;
+    assert_non_null(err);
+    atomic_fetch_add(status == KN_OK ? &t->ok : status == KN_ECONFLICT ? &t->conflict : &t->other,
+                     1);
+}
+
+static void test_citizen_create_async(void **state)
+{
+    tu_fixture *f = *state;
+    store *st = f->st;
+    async_tally t = {0};
+    kn_err err;
+    store_audit a = tu_audit("citizen.create", "actor1");
+    for (int i = 0; i < 200; i++) {
+        store_citizen c = tu_citizen("964338531", i % 150); /* 50 duplicates */
+        assert_int_equal(st->ops->citizen_create_async(st, &c, &a, async_count, &t, &err), KN_OK);
+        assert_int_equal(strlen(c.id), 32); /* known before the commit */
+    }
+    store_citizen c = tu_citizen("964338531", 1);
+    assert_int_equal(st->ops->citizen_create_async(st, &c, NULL, async_count, &t, &err), KN_EINVAL);
+    store_close(st); /* drains the queue: every done has been called */
+    f->st = tu_open(f->path, 0, 0);
+    assert_int_equal(atomic_load(&t.ok), 150);
+    assert_int_equal(atomic_load(&t.conflict), 50);
+    assert_int_equal(atomic_load(&t.other), 0);
+    int64_t count = 0;
+    assert_int_equal(f->st->ops->citizen_count(f->st, "964338531", &count, &err), KN_OK);
+    assert_int_equal(count, 150);
+}
+
 static void test_citizen_list(void **state)
 {
     store *st = tu_store(state);
@@ -541,6 +581,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_client_errors, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown(test_session, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown(test_citizen_create_and_audit, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_citizen_create_async, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown(test_citizen_list, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown(test_device, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown(test_audit, tu_setup, tu_teardown),
