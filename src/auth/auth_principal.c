@@ -16,26 +16,24 @@ void auth_sha256_hex(const char *s, char out[AUTH_SHA256_HEX_LEN])
     kn_hex(digest, sizeof digest, out);
 }
 
-static void copy_grants(const store_grant *grants, size_t n, auth_principal *out)
+static void principal_fill(int kind, const char *id, const char *name, const store_grant *grants,
+                           size_t n, auth_principal *out)
 {
+    memset(out, 0, sizeof *out);
+    out->kind = kind;
+    kn_strcpy(out->id, sizeof out->id, id);
+    kn_strcpy(out->name, sizeof out->name, name);
     out->ngrants = n > STORE_MAX_GRANTS ? STORE_MAX_GRANTS : n;
     memcpy(out->grants, grants, out->ngrants * sizeof grants[0]);
 }
 
 void auth_principal_from_user(const store_user *user, auth_principal *out)
 {
-    memset(out, 0, sizeof *out);
-    out->kind = AUTH_PRINCIPAL_USER;
-    kn_strcpy(out->id, sizeof out->id, user->id);
-    kn_strcpy(out->name, sizeof out->name, user->username);
-    copy_grants(user->grants, user->ngrants, out);
+    principal_fill(AUTH_PRINCIPAL_USER, user->id, user->username, user->grants, user->ngrants, out);
 }
 
 void auth_principal_from_client(const store_client *client, auth_principal *out)
 {
-    memset(out, 0, sizeof *out);
-    out->kind = AUTH_PRINCIPAL_CLIENT;
-    kn_strcpy(out->id, sizeof out->id, client->id);
-    kn_strcpy(out->name, sizeof out->name, client->name);
-    copy_grants(client->grants, client->ngrants, out);
+    principal_fill(AUTH_PRINCIPAL_CLIENT, client->id, client->name, client->grants,
+                   client->ngrants, out);
 }

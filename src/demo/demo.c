@@ -5,6 +5,7 @@
  */
 #include "demo.h"
 
+#include "../audit/audit.h"
 #include "../auth/auth.h"
 #include "../core/core_util.h"
 #include "../nid/nid.h"
@@ -117,13 +118,7 @@ static int load_citizen(store *st, int i, store_citizen *out, kn_err *err)
              i % 4 == 3 ? "6800 Fjordvik" : "4760 Knutby");
     snprintf(out->phone, sizeof out->phone, "+47 9%07d", 1000000 + i * 1234);
     store_audit audit;
-    memset(&audit, 0, sizeof audit);
-    audit.at_ms = kn_now_ms();
-    kn_strcpy(audit.actor_kind, sizeof audit.actor_kind, "system");
-    kn_strcpy(audit.action, sizeof audit.action, "citizen.create");
-    kn_strcpy(audit.municipality, sizeof audit.municipality, out->municipality);
-    kn_strcpy(audit.object_type, sizeof audit.object_type, "citizen");
-    kn_strcpy(audit.outcome, sizeof audit.outcome, "ok");
+    audit_event_init(&audit, NULL, "citizen.create", out->municipality, "citizen", NULL, NULL, "ok");
     return st->ops->citizen_create(st, out, &audit, err);
 }
 
