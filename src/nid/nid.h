@@ -32,4 +32,22 @@ int nid_person_check(const char *nin, int *kind, kn_err *err);
  * out receives the full 11-digit number + NUL. */
 int nid_person_complete(const char first9[10], char out[12]);
 
+/* Which person numbers a deployment accepts (setting `environment`):
+ * production rejects synthetic test-register numbers; test rejects real ones
+ * (only synthetic and H-numbers are allowed there). */
+enum nid_env { NID_ENV_PRODUCTION = 1, NID_ENV_TEST };
+
+/* nid_person_check() plus the environment policy above. KN_OK or KN_EINVAL
+ * with the reason (English); *kind as for nid_person_check (may be NULL). */
+int nid_person_allowed(const char *nin, int env, int *kind, kn_err *err);
+
+/* Validate an FH-nummer (felles hjelpenummer from the national register of
+ * help numbers): 11 digits, first digit 8 or 9, mod-11 check digit(s) as the
+ * register defines. KN_OK or KN_EINVAL with the reason. */
+int nid_fhn_check(const char *fhn, kn_err *err);
+
+/* Validate a HER-id (Adresseregisteret's communication-party id): 1-9 digits,
+ * positive, no leading zero. KN_OK or KN_EINVAL with the reason. */
+int nid_herid_check(const char *herid, kn_err *err);
+
 #endif
