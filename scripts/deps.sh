@@ -5,8 +5,9 @@
 set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
-            libsodium-dev libssl-dev)
-test_pkgs=(clang libcmocka-dev python3 sqlite3 openssl chromium ca-certificates)
+            libsodium-dev libssl-dev libxlsxwriter-dev)
+test_pkgs=(clang libclang-rt-14-dev libcmocka-dev python3 sqlite3 openssl chromium ca-certificates
+           xlsx2csv)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-build}" = test ]; then
