@@ -132,3 +132,25 @@ int kn_ct_equal(const void *a, const void *b, size_t n)
 {
     return sodium_memcmp(a, b, n) == 0;
 }
+
+int kn_file_read(const char *path, kn_buf *buf, kn_err *err)
+{
+    int is_stdin = strcmp(path, "-") == 0;
+    FILE *f = is_stdin ? stdin : fopen(path, "rb");
+    if (!f)
+        return kn_err_set(err, KN_EIO, "cannot open %s: %s", path, strerror(errno));
+    char chunk[16384];
+    int rc = KN_OK;
+    size_t n;
+    while (rc == KN_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        rc = kn_buf_append(buf, chunk, n);
+    if (rc == KN_OK && ferror(f))
+        rc = kn_err_set(err, KN_EIO, "cannot read %s: %s", path, strerror(errno));
+    else if (rc == KN_ETOOLARGE)
+        kn_err_set(err, rc, "%s is larger than %zu bytes", path, buf->limit);
+    else if (rc != KN_OK)
+        kn_err_set(err, rc, "out of memory reading %s", path);
+    if (!is_stdin)
+        fclose(f);
+    return rc;
+}

@@ -9,6 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core_buf.h"
+#include "core_err.h"
+
 /* Initialise libsodium. Returns KN_OK or KN_EINTERNAL. Idempotent. */
 int kn_util_init(void);
 
@@ -51,5 +54,11 @@ int kn_b64url_decode(const char *in, size_t len, unsigned char *out, size_t cap,
 
 /* Constant-time comparison of two equal-length byte strings: 1 if equal. */
 int kn_ct_equal(const void *a, const void *b, size_t n);
+
+/* Read a whole file (path "-" reads standard input) into buf, which the
+ * caller initialised with its limit. KN_OK; KN_EIO (cannot open or read, with
+ * the reason); KN_ETOOLARGE past buf's limit. On failure buf may hold a
+ * partial read; the caller releases it either way. */
+int kn_file_read(const char *path, kn_buf *buf, kn_err *err);
 
 #endif

@@ -1,6 +1,8 @@
 /* http_dispatch.c - the request pipeline every route goes through, in order:
  * route (404/405) -> body size (413) -> authentication (401) -> CSRF (403) ->
  * media type (415) -> JSON parse (400) -> auth_require (403) -> handler.
+ * FHIR routes (HTTP_BODY_FHIR, /fhir/, /epj/) skip the jansson parse (their
+ * handler parses with fhir_json) and fail with an OperationOutcome.
  * The first five run on the headers alone, so a refused request's body is
  * never read. Each stage returns a status with err filled; the first failure
  * becomes the problem reply.
@@ -109,10 +111,12 @@ static int stage_csrf(http_req *req, kn_err *err)
 static int stage_media_type(http_req *req, kn_err *err)
 {
     const http_route *r = route_of(req);
-    if (!r || r->body != HTTP_BODY_JSON)
+    if (!r || r->body == HTTP_BODY_NONE)
         return KN_OK;
     if (!http_content_type_is_json(http_req_header(req, "Content-Type")))
-        return kn_err_set(err, KN_EMEDIA, "the request body must be application/json");
+        return kn_err_set(err, KN_EMEDIA, r->body == HTTP_BODY_FHIR
+                                              ? "the request body must be application/fhir+json"
+                                              : "the request body must be application/json");
     return KN_OK;
 }
 
@@ -170,7 +174,10 @@ static void fail(http_req *req, int rc, const kn_err *err)
         kn_log(KN_LOG_ERROR, "http.internal_error", "{s:s, s:s, s:s, s:s}", "request_id",
                req->request_id, "route", req->route_label, "code", kn_status_code(rc), "reason",
                err->msg);
-    http_reply_problem(req, rc, err->msg);
+    if (http_route_is_fhir(route_of(req)))
+        http_reply_outcome(req, rc, err->msg);
+    else
+        http_reply_problem(req, rc, err->msg);
 }
 
 /* Run stages until one fails. */
@@ -205,7 +212,7 @@ void http_dispatch_body(http_req *req, const char *data, size_t len)
     }
     req->body_seen += len;
     const http_route *r = route_of(req);
-    if (r && r->body == HTTP_BODY_JSON) {
+    if (r && r->body != HTTP_BODY_NONE) {
         int rc = kn_buf_append(&req->body, data, len);
         if (rc != KN_OK) {
             req->body_status = rc;

@@ -30,7 +30,13 @@
 /* ---- route table ---- */
 
 enum http_auth_kind { HTTP_AUTH_NONE = 0, HTTP_AUTH_ANY };
-enum http_body_kind { HTTP_BODY_NONE = 0, HTTP_BODY_JSON };
+/* HTTP_BODY_JSON: parsed with jansson into req->json before the handler.
+ * HTTP_BODY_FHIR: FHIR JSON (application/fhir+json or application/json),
+ * buffered in req->body and parsed by the handler with fhir_json, which keeps
+ * decimals exact and rejects duplicate keys. Routes with this body kind, and
+ * every route under /fhir/ or /epj/, answer failures with a FHIR
+ * OperationOutcome instead of problem+json. */
+enum http_body_kind { HTTP_BODY_NONE = 0, HTTP_BODY_JSON, HTTP_BODY_FHIR };
 
 typedef struct http_req http_req;
 
@@ -208,6 +214,15 @@ int http_reply_header(http_req *req, const char *name, const char *value);
 /* Replace any reply with the RFC 9457 problem for a KN_E* status; detail is
  * the kn_err reason (hidden for 5xx). Adds Allow / WWW-Authenticate as needed. */
 void http_reply_problem(http_req *req, int status, const char *detail);
+
+/* Failure reply of FHIR routes: an OperationOutcome (application/fhir+json)
+ * with one error issue whose code follows the status (401 login, 403
+ * forbidden, 404 not-found, 413 too-long, 415 not-supported, 400 structure,
+ * 422 processing, 5xx exception) and the reason as diagnostics. */
+void http_reply_outcome(http_req *req, int status, const char *detail);
+
+/* True when failures on route r answer with an OperationOutcome. */
+int http_route_is_fhir(const http_route *r);
 /* Drop the reply's body and fd. */
 void http_reply_clear(http_reply *reply);
 
@@ -274,5 +289,6 @@ int http_h_citizen_get(http_req *req, kn_err *err);
 int http_h_users(http_req *req, kn_err *err);
 int http_h_orgs(http_req *req, kn_err *err);
 int http_h_audit(http_req *req, kn_err *err);
+int http_h_fhir_validate(http_req *req, kn_err *err);
 
 #endif

@@ -6,6 +6,7 @@
 #include "http_int.h"
 
 #include "../core/core_util.h"
+#include "../fhir/fhir_outcome.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,5 +134,55 @@ void http_reply_problem(http_req *req, int status, const char *detail)
     if (req->reply.status == 401)
         http_reply_header(req, "WWW-Authenticate", "Bearer");
     if (req->reply.status == 405)
+        http_reply_header(req, "Allow", req->match.allow);
+}
+
+/* FHIR issue type and VKP operation-outcome code for a failure status. */
+static void outcome_codes(int http, const char **code, const char **vkp)
+{
+    *vkp = NULL;
+    switch (http) {
+    case 400: *code = "structure"; *vkp = VKP_OO_INVALID_FORMAT; break;
+    case 401: *code = "login"; *vkp = VKP_OO_NO_ACCESS; break;
+    case 403: *code = "forbidden"; *vkp = VKP_OO_NOT_ALLOWED; break;
+    case 404: *code = "not-found"; break;
+    case 405: *code = "not-supported"; break;
+    case 409: *code = "conflict"; break;
+    case 413: *code = "too-long"; *vkp = VKP_OO_INVALID_FORMAT; break;
+    case 415: *code = "not-supported"; *vkp = VKP_OO_INVALID_FORMAT; break;
+    case 422: *code = "processing"; *vkp = VKP_OO_INVALID_DATA; break;
+    case 429: *code = "throttled"; break;
+    default: *code = "exception"; *vkp = VKP_OO_OTHER; break;
+    }
+}
+
+void http_reply_outcome(http_req *req, int status, const char *detail)
+{
+    int http = kn_status_http(status);
+    const char *code, *vkp;
+    outcome_codes(http, &code, &vkp);
+    if (http == 500)
+        detail = "internal error; quote the request id when reporting it";
+    fhir_outcome oc;
+    fhir_outcome_init(&oc);
+    kn_buf out;
+    kn_buf_init(&out, 1u << 20);
+    int rc = fhir_outcome_add_expr(&oc, FHIR_SEV_ERROR, code, vkp, NULL, "%s (request id %s)",
+                                   detail ? detail : http_status_title(http), req->request_id);
+    if (rc == KN_OK)
+        rc = fhir_outcome_to_json(&oc, &out);
+    fhir_outcome_release(&oc);
+    if (rc != KN_OK) { /* cannot build it: fall back to the plain problem */
+        kn_buf_release(&out);
+        http_reply_problem(req, status, detail);
+        return;
+    }
+    http_reply_clear(&req->reply);
+    req->reply.status = http;
+    req->reply.content_type = "application/fhir+json";
+    req->reply.body = kn_buf_detach(&out, &req->reply.len);
+    if (http == 401)
+        http_reply_header(req, "WWW-Authenticate", "Bearer");
+    if (http == 405)
         http_reply_header(req, "Allow", req->match.allow);
 }

@@ -49,6 +49,8 @@ static const http_route routes[] = {
     /* the handler narrows reads to municipalities where the caller is auditor */
     {"GET",    "/api/v1/audit",          http_h_audit,          HTTP_AUTH_ANY,  AUTH_ROLE_AUDITOR,               0,             NULL,    "knute/audit",          HTTP_BODY_NONE, 0,
      "Audit trail of the caller's municipalities (municipality, actor, action, after, limit)."},
+    {"POST",   "/fhir/$validate",        http_h_fhir_validate,  HTTP_AUTH_ANY,  AUTH_ROLE_ANY,                   AUTH_ROLE_ANY, NULL,    "knute/validate",       HTTP_BODY_FHIR, 0,
+     "Validate a FHIR resource or message Bundle (or a Parameters with `resource`, `profile`) against base R4 and the VKP profiles; returns the OperationOutcome (200 when it ran, 400 when the body is not JSON)."},
 };
 /* clang-format on */
 
@@ -139,4 +141,10 @@ const char *http_param(const http_params *params, const char *name)
         if (strcmp(params->items[i].name, name) == 0)
             return params->items[i].value;
     return NULL;
+}
+
+int http_route_is_fhir(const http_route *r)
+{
+    return r && (r->body == HTTP_BODY_FHIR || strncmp(r->pattern, "/fhir/", 6) == 0 ||
+                 strncmp(r->pattern, "/epj/", 5) == 0);
 }
