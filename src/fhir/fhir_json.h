@@ -67,6 +67,10 @@ const fj_node *fj_get(const fj_node *obj, const char *key);
 /* Element i of an array, or NULL. O(i). */
 const fj_node *fj_at(const fj_node *arr, size_t i);
 
+/* Member whose name is the key_len bytes at key (names may hold NUL from
+ * \u0000), or NULL. */
+const fj_node *fj_get_n(const fj_node *obj, const char *key, size_t key_len);
+
 /* String value of member `key` when it is a string, else NULL. */
 const char *fj_get_str(const fj_node *obj, const char *key);
 
@@ -77,6 +81,16 @@ int fj_str_eq(const fj_node *n, const char *s);
  * numbers as their original lexemes, strings re-escaped minimally (", \\,
  * control characters; non-ASCII written as UTF-8). KN_OK or the kn_buf error. */
 int fj_write(const fj_node *n, kn_buf *out);
+
+/* Append s (len bytes) as a JSON string literal with the escaping of
+ * fj_write(). Bytes that are not valid UTF-8 are written as U+FFFD, so the
+ * output is always valid JSON text. KN_OK or the kn_buf error. */
+int fj_write_string(const char *s, size_t len, kn_buf *out);
+
+/* Length (1-4) of the well-formed UTF-8 sequence at s, of which n bytes are
+ * available; 0 when it is not one (stray continuation byte, overlong form,
+ * surrogate, above U+10FFFF, truncated). */
+size_t fj_utf8_seq(const unsigned char *s, size_t n);
 
 /* Deep equality of two values: same kind, same strings, numbers equal by
  * lexeme, arrays in order, objects with the same members in any order. Used

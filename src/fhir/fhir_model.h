@@ -34,7 +34,8 @@ typedef struct fhir_elem {
     uint16_t type;              /* index of the element's type in the type table */
     uint8_t min;                /* base minimum cardinality (0 or 1) */
     uint8_t many;               /* 1 when the base max is "*" (a JSON array) */
-    uint16_t choice;            /* 0, or the choice group (1..) shared by the expansions of one [x] */
+    uint16_t choice;            /* 0, or the choice group (1..) shared by the expansions of one [x];
+                                   groups are numbered within the owning type (at most 64) */
     const char *path;           /* the element's FHIR path ("Observation.value[x]"), for messages */
 } fhir_elem;
 
@@ -58,6 +59,11 @@ const fhir_type *fhir_model_type_at(uint16_t index);
 /* The element of type t with JSON property name `json_name` (no leading "_"),
  * or NULL when the type has no such property. Binary search. */
 const fhir_elem *fhir_model_elem(const fhir_type *t, const char *json_name);
+
+/* The required elements of t (base min 1) as indices into t->elems, *count
+ * of them; a required choice group is listed once, by its first expansion
+ * (any member of the group satisfies it). t must come from this model. */
+const uint16_t *fhir_model_required(const fhir_type *t, unsigned *count);
 
 /* True when name is a concrete (non-abstract) resource type. */
 int fhir_model_is_resource(const char *name);

@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "../core/core_buf.h"
+#include "../core/core_status.h"
 #include "fhir_path.h"
 
 typedef enum fhir_severity {
@@ -26,11 +27,13 @@ typedef enum fhir_severity {
 } fhir_severity;
 
 /* VKP operation-outcome codes (CodeSystem vkp-operation-outcome-v090). */
+#define VKP_OO_SYSTEM "http://ehelse.no/fhir/CodeSystem/vkp-operation-outcome-v090"
 #define VKP_OO_FORBIDDEN        "1"
 #define VKP_OO_NOT_ACTIVE       "1.1"
 #define VKP_OO_NOT_ALLOWED      "1.2"
 #define VKP_OO_NO_NEED          "1.3"
 #define VKP_OO_NO_ACCESS        "1.4"
+#define VKP_OO_NOT_AUTHORIZED   "1.5"
 #define VKP_OO_INVALID_DATA     "2"
 #define VKP_OO_INVALID_PERSON   "2.1"
 #define VKP_OO_INVALID_SYSTEM   "2.2"
@@ -78,7 +81,9 @@ int fhir_outcome_ok(const fhir_outcome *oc);
  * issue: severity, code, details.coding[0] = {system:
  * "http://ehelse.no/fhir/CodeSystem/vkp-operation-outcome-v090", code, display}
  * when vkp_code is set, diagnostics, expression[0]. With no issues: one
- * "information"/"informational" issue saying "Ingen feil funnet". */
+ * "information"/"informational" issue saying "Ingen feil funnet". When
+ * issues were dropped, a last "information"/"informational" issue says how
+ * many ("N flere problemer er utelatt ..."). KN_OK or the kn_buf error. */
 int fhir_outcome_to_json(const fhir_outcome *oc, kn_buf *out);
 
 /* Free all issues; the outcome is empty and reusable. NULL-safe. */

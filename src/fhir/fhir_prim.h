@@ -42,7 +42,7 @@ typedef enum fhir_prim {
  * FHIR_PRIM_NONE. */
 fhir_prim fhir_prim_from_name(const char *type_name);
 
-/* Name of a primitive ("dateTime"). */
+/* Name of a primitive ("dateTime"); "" for FHIR_PRIM_NONE. */
 const char *fhir_prim_name(fhir_prim p);
 
 /* Check a JSON value against a primitive type: the JSON kind (boolean for

@@ -73,8 +73,10 @@ int http_json_depth_ok(const char *text, size_t len, int max_depth)
 
 int http_path_is_static(const char *path)
 {
-    static const char *const reserved[] = {"/api", "/healthz", "/readyz", "/metrics"};
-    if (strncmp(path, "/api/", 5) == 0)
+    static const char *const reserved[] = {"/api", "/fhir", "/epj", "/healthz", "/readyz", "/metrics"};
+    /* API namespaces: the JSON API, FHIR operations and the hub's EPJ interface */
+    if (strncmp(path, "/api/", 5) == 0 || strncmp(path, "/fhir/", 6) == 0 ||
+        strncmp(path, "/epj/", 5) == 0)
         return 0;
     for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
         if (strcmp(path, reserved[i]) == 0)
