@@ -10,6 +10,7 @@
 #define KN_CITIZEN_H
 
 #include "../auth/auth.h"
+#include "../nid/nid.h"
 #include "../store/store.h"
 
 #include <stdatomic.h>
@@ -23,9 +24,10 @@ typedef struct citizen_input {
     const char *phone;          /* optional */
 } citizen_input;
 
-/* Environment rule for person numbers: production rejects synthetic/test
- * numbers, test rejects real ones. */
-enum citizen_env { CITIZEN_ENV_PRODUCTION = 1, CITIZEN_ENV_TEST };
+/* Environment rule for person numbers (nid_person_allowed): production
+ * rejects synthetic/test numbers, test rejects real ones. The same values as
+ * enum nid_env. */
+enum citizen_env { CITIZEN_ENV_PRODUCTION = NID_ENV_PRODUCTION, CITIZEN_ENV_TEST = NID_ENV_TEST };
 
 #define CITIZEN_ORG_CACHE_SLOTS 64
 #define CITIZEN_ORG_CACHE_S 5   /* how long "orgnr is a municipality" is trusted */

@@ -1,6 +1,7 @@
 /* nid.c - check digits and dates of Norwegian organisation and person numbers
  * (see nid.h). Weights and century rules follow Skatteetaten's published
- * description of the fødselsnummer and Brønnøysund's of the orgnr.
+ * description of the fødselsnummer and Brønnøysund's of the orgnr; the
+ * environment policy, FH-numbers and HER-ids are at the end.
  */
 #include "nid.h"
 
@@ -77,7 +78,7 @@ static int person_year(int yy, int individual)
     return -1;
 }
 
-static int days_in_month(int year, int month)
+int nid_days_in_month(int year, int month)
 {
     static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
@@ -115,9 +116,68 @@ int nid_person_check(const char *nin, int *kind, kn_err *err)
     int day = two(nin), month = two(nin + 2);
     int k = person_kind(&day, &month);
     int year = person_year(two(nin + 4), (nin[6] - '0') * 100 + two(nin + 7));
-    if (year < 0 || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month))
+    if (year < 0 || month < 1 || month > 12 || day < 1 || day > nid_days_in_month(year, month))
         return kn_err_set(err, KN_EINVAL, "person number does not hold a valid date of birth");
     if (kind)
         *kind = k;
+    return KN_OK;
+}
+
+int nid_person_allowed(const char *nin, int env, int *kind, kn_err *err)
+{
+    int k = 0;
+    int rc = nid_person_check(nin, &k, err);
+    if (rc != KN_OK)
+        return rc;
+    if (env == 0)
+        env = NID_ENV_TEST;
+    if (env != NID_ENV_PRODUCTION && env != NID_ENV_TEST)
+        return kn_err_set(err, KN_EINVAL, "unknown environment %d for person numbers", env);
+    if (env == NID_ENV_PRODUCTION && k == NID_SYNTHETIC)
+        return kn_err_set(err, KN_EINVAL, "synthetic test numbers are not accepted in production");
+    if (env == NID_ENV_TEST && k != NID_SYNTHETIC && k != NID_HNR)
+        return kn_err_set(err, KN_EINVAL,
+                          "real person numbers are not accepted in a test environment");
+    if (kind)
+        *kind = k;
+    return KN_OK;
+}
+
+/* FH-nummer (felles hjelpenummer), the help number Norsk helsenett's Personregister
+ * assigns to patients without a known fødselsnummer or D-nummer. The rule is
+ * in Direktoratet for e-helse's standard "Identifikatorer for personer"
+ * (HIS 1001:2010, updated as ehelse.no/standardisering/standarder/
+ * identifikatorer-for-personer) and on nhn.no ("Hva er felles hjelpenummer"):
+ * eleven digits "med to kontrollsiffer, som i ordinære fødselsnummer, men med
+ * første siffer 8 eller 9"; digits 2-9 are random and carry no date, so no
+ * date is checked. The check digits are K1/K2 with the fødselsnummer weights
+ * (3 7 6 1 8 9 4 5 2 / 5 4 3 2 7 6 5 4 3 2), a remainder giving 10 meaning no
+ * valid number. FHI's Fhi.NINCheck and other public validators implement the
+ * same rule (a nine-digit prefix 800000000-999999999 plus K1/K2). Note: before
+ * 2010 some systems made internal H-numbers by setting the first digit to 8 or
+ * 9; such a number with valid check digits cannot be told apart from an FHN. */
+int nid_fhn_check(const char *fhn, kn_err *err)
+{
+    if (!fhn || strlen(fhn) != 11 || !all_digits(fhn, 11))
+        return kn_err_set(err, KN_EINVAL, "FH-number must be 11 digits");
+    if (fhn[0] != '8' && fhn[0] != '9')
+        return kn_err_set(err, KN_EINVAL, "FH-number must start with 8 or 9");
+    char first9[10], expect[12];
+    memcpy(first9, fhn, 9);
+    first9[9] = '\0';
+    if (nid_person_complete(first9, expect) != KN_OK || memcmp(expect, fhn, 11) != 0)
+        return kn_err_set(err, KN_EINVAL, "FH-number has wrong check digits");
+    return KN_OK;
+}
+
+/* HER-id: the id NHN's Adresseregister gives each communication party, a
+ * positive integer with no check digit. */
+int nid_herid_check(const char *herid, kn_err *err)
+{
+    size_t n = herid ? strlen(herid) : 0;
+    if (n < 1 || n > 9 || !all_digits(herid, n))
+        return kn_err_set(err, KN_EINVAL, "HER-id must be 1-9 digits");
+    if (herid[0] == '0')
+        return kn_err_set(err, KN_EINVAL, "HER-id must be a positive number without leading zeros");
     return KN_OK;
 }

@@ -37,17 +37,24 @@ int nid_person_complete(const char first9[10], char out[12]);
  * (only synthetic and H-numbers are allowed there). */
 enum nid_env { NID_ENV_PRODUCTION = 1, NID_ENV_TEST };
 
-/* nid_person_check() plus the environment policy above. KN_OK or KN_EINVAL
- * with the reason (English); *kind as for nid_person_check (may be NULL). */
+/* nid_person_check() plus the environment policy above. env 0 counts as
+ * NID_ENV_TEST (the safe default: no real numbers); another unknown value is
+ * KN_EINVAL. KN_OK or KN_EINVAL with the reason (English); *kind as for
+ * nid_person_check (may be NULL), filled on KN_OK only. */
 int nid_person_allowed(const char *nin, int env, int *kind, kn_err *err);
 
 /* Validate an FH-nummer (felles hjelpenummer from the national register of
- * help numbers): 11 digits, first digit 8 or 9, mod-11 check digit(s) as the
- * register defines. KN_OK or KN_EINVAL with the reason. */
+ * help numbers): 11 digits, first digit 8 or 9, and the two mod-11 check
+ * digits of the fødselsnummer (K1, K2); no date (see nid.c for the source).
+ * KN_OK or KN_EINVAL with the reason. */
 int nid_fhn_check(const char *fhn, kn_err *err);
 
 /* Validate a HER-id (Adresseregisteret's communication-party id): 1-9 digits,
  * positive, no leading zero. KN_OK or KN_EINVAL with the reason. */
 int nid_herid_check(const char *herid, kn_err *err);
+
+/* Days in `month` (1-12) of `year` in the Gregorian calendar (leap years by
+ * the 4/100/400 rule). Shared by the date checks here and in fhir_prim. */
+int nid_days_in_month(int year, int month);
 
 #endif
