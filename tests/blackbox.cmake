@@ -4,6 +4,8 @@
 #   blackbox.http        tests/http/test_http.py        HTTP contract, auth, logs, shutdown
 #   blackbox.tls         tests/http/test_tls.py         HTTPS, Secure cookie, HSTS
 #   blackbox.cli         tests/cli/test_cli.py          command line, settings, backup, docs
+#   blackbox.gevinst     tests/cli/test_gevinst.py      benefit realisation: seed 003 cases, CLI, API
+#   blackbox.nytte       tests/cli/test_nytte.py        R-109 cost-benefit: seed 002 tables, CLI, XLSX, API
 #   blackbox.validate    tests/fhir/test_validate.py    knute validate and POST /fhir/$validate
 #   blackbox.durability  tests/durability/test_kill9.py acknowledged writes survive SIGKILL
 #   blackbox.browser     tests/browser/run_with_server.py + node --test tests/browser/
@@ -44,8 +46,12 @@ knute_blackbox_test(tls 120
   ${Python3_EXECUTABLE} ${KNUTE_BB_DIR}/http/test_tls.py ${KNUTE_BB_ARGS})
 knute_blackbox_test(cli 300
   ${Python3_EXECUTABLE} ${KNUTE_BB_DIR}/cli/test_cli.py ${KNUTE_BB_ARGS})
+knute_blackbox_test(gevinst 300
+  ${Python3_EXECUTABLE} ${KNUTE_BB_DIR}/cli/test_gevinst.py ${KNUTE_BB_ARGS})
 knute_blackbox_test(validate 300
   ${Python3_EXECUTABLE} ${KNUTE_BB_DIR}/fhir/test_validate.py ${KNUTE_BB_ARGS})
+knute_blackbox_test(nytte 300
+  ${Python3_EXECUTABLE} ${KNUTE_BB_DIR}/cli/test_nytte.py ${KNUTE_BB_ARGS})
 knute_blackbox_test(durability 300
   ${Python3_EXECUTABLE} ${KNUTE_BB_DIR}/durability/test_kill9.py ${KNUTE_BB_ARGS})
 # The kill -9 test and the HTTP suite both load the machine; keep them apart.

@@ -24,6 +24,8 @@ typedef struct cli_command {
 extern const cli_command cli_serve_command, cli_migrate_command, cli_demo_command,
     cli_backup_command, cli_user_command, cli_client_command, cli_version_command,
     cli_config_command, cli_org_command, cli_routes_command, cli_validate_command;
+extern const cli_command cli_nytte_command; /* cli_nytte.c: R-109 cost-benefit */
+extern const cli_command cli_gevinst_command; /* cli_gevinst.c: benefit realisation */
 
 /* Build the configuration: defaults, then the config file (config_path, or
  * $KNUTE_CONFIG, or ./knute.conf if present), then KNUTE_* variables, then

@@ -10,6 +10,7 @@
 #include "../core/core_util.h"
 #include "../nid/nid.h"
 #include "../org/org.h"
+#include "demo_gain.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -149,6 +150,8 @@ static int load_people_and_devices(store *st, demo_report *out, kn_err *err)
     size_t ndevices = sizeof demo_device_rows / sizeof demo_device_rows[0];
     for (size_t i = 0; rc == KN_OK && i < ndevices; i++, out->devices++)
         rc = load_device(st, &demo_device_rows[i], citizens, err);
+    if (rc == KN_OK)
+        rc = demo_gain_load(st, citizens, DEMO_CITIZENS, err);
     return rc;
 }
 

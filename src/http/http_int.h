@@ -289,6 +289,14 @@ int http_h_citizen_get(http_req *req, kn_err *err);
 int http_h_users(http_req *req, kn_err *err);
 int http_h_orgs(http_req *req, kn_err *err);
 int http_h_audit(http_req *req, kn_err *err);
+int http_h_gain_calc(http_req *req, kn_err *err);
+int http_h_gain_plans(http_req *req, kn_err *err);
+int http_h_gain_plan_create(http_req *req, kn_err *err);
+int http_h_gain_measure_add(http_req *req, kn_err *err);
+int http_h_gain_measure_list(http_req *req, kn_err *err);
+int http_h_gain_report(http_req *req, kn_err *err);
+int http_h_nytte(http_req *req, kn_err *err);      /* http_nytte.c */
+int http_h_nytte_xlsx(http_req *req, kn_err *err);
 int http_h_fhir_validate(http_req *req, kn_err *err);
 
 #endif

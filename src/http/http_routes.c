@@ -7,6 +7,8 @@
  */
 #include "http_int.h"
 
+#include "../gain/gain.h"
+
 #include <string.h>
 
 #define MUNICIPAL_ROLES                                                                            \
@@ -15,6 +17,7 @@
 #define CITIZEN_WRITERS (AUTH_ROLE_CASE_WORKER | AUTH_ROLE_COORDINATOR | AUTH_ROLE_ADMIN)
 #define METRICS_READERS (AUTH_ROLE_ADMIN | AUTH_ROLE_AUDITOR)
 #define CITIZENS "/api/v1/municipalities/{orgnr}/citizens"
+#define GEVINST "/api/v1/gevinst/{orgnr}"
 
 /* clang-format off */
 static const http_route routes[] = {
@@ -49,6 +52,24 @@ static const http_route routes[] = {
     /* the handler narrows reads to municipalities where the caller is auditor */
     {"GET",    "/api/v1/audit",          http_h_audit,          HTTP_AUTH_ANY,  AUTH_ROLE_AUDITOR,               0,             NULL,    "knute/audit",          HTTP_BODY_NONE, 0,
      "Audit trail of the caller's municipalities (municipality, actor, action, after, limit)."},
+    /* benefit realisation (gain_*): measurements are personal data, gain_* audits their reads */
+    {"POST",   "/api/v1/gevinst/calc",   http_h_gain_calc,      HTTP_AUTH_ANY,  AUTH_ROLE_ANY,                   0,             NULL,    GAIN_SCOPE_READ,        HTTP_BODY_JSON, 262144,
+     "Compute a benefit scenario file (docs/gevinst.md) without storing it (format: json, csv, xlsx, html)."},
+    {"GET",    GEVINST "/plans",         http_h_gain_plans,     HTTP_AUTH_ANY,  GAIN_ROLES_REPORT,               0,             "orgnr", GAIN_SCOPE_READ,        HTTP_BODY_NONE, 0,
+     "Benefit plans (gevinstplaner) of a municipality."},
+    {"POST",   GEVINST "/plans",         http_h_gain_plan_create, HTTP_AUTH_ANY, GAIN_ROLES_PERSONAL,            0,             "orgnr", GAIN_SCOPE_WRITE,       HTTP_BODY_JSON, 16384,
+     "Create a benefit plan (technology, gain type, owner, indicator, interval, dates, costs); 201."},
+    {"POST",   GEVINST "/measurements",  http_h_gain_measure_add, HTTP_AUTH_ANY, GAIN_ROLES_PERSONAL,            0,             "orgnr", GAIN_SCOPE_WRITE,       HTTP_BODY_JSON, 8192,
+     "Record a citizen's baseline or follow-up; 201; a follow-up without baseline is 409; audited."},
+    {"GET",    GEVINST "/measurements",  http_h_gain_measure_list, HTTP_AUTH_ANY, GAIN_ROLES_PERSONAL,           0,             "orgnr", GAIN_SCOPE_READ,        HTTP_BODY_NONE, 0,
+     "Per-citizen measurements (plan, citizen); personal data, audited."},
+    {"GET",    GEVINST "/report",        http_h_gain_report,    HTTP_AUTH_ANY,  GAIN_ROLES_REPORT,               0,             "orgnr", GAIN_SCOPE_READ,        HTTP_BODY_NONE, 0,
+     "Benefit-realisation report without citizen ids (format: json, csv, xlsx, html; rate parameters); audited."},
+    /* R-109 cost-benefit: pure computation, no personal data; any signed-in role */
+    {"POST",   "/api/v1/nytte",          http_h_nytte,          HTTP_AUTH_ANY,  AUTH_ROLE_ANY,                   0,             NULL,    "knute/api",            HTTP_BODY_JSON, 1048576,
+     "Cost-benefit analysis per R-109/21 of a JSON scenario; JSON result, ?format=csv (&sheet) or xlsx."},
+    {"POST",   "/api/v1/nytte/xlsx",     http_h_nytte_xlsx,     HTTP_AUTH_ANY,  AUTH_ROLE_ANY,                   0,             NULL,    "knute/api",            HTTP_BODY_JSON, 1048576,
+     "The same analysis as an XLSX workbook (attachment)."},
     {"POST",   "/fhir/$validate",        http_h_fhir_validate,  HTTP_AUTH_ANY,  AUTH_ROLE_ANY,                   AUTH_ROLE_ANY, NULL,    "knute/validate",       HTTP_BODY_FHIR, 0,
      "Validate a FHIR resource or message Bundle (or a Parameters with `resource`, `profile`) against base R4 and the VKP profiles; returns the OperationOutcome (200 when it ran, 400 when the body is not JSON)."},
 };

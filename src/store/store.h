@@ -135,6 +135,60 @@ typedef struct store_audit_filter {
     size_t limit;                     /* 1..1000 */
 } store_audit_filter;
 
+/* Benefit realisation (gain_*): a benefit plan (gevinstplan) for one service
+ * or technology in a municipality, and per-citizen measurements against it.
+ * Codes (technology, gain_type, interval, period_unit) are checked by gain_*;
+ * dates are "YYYY-MM-DD"; money is whole NOK. */
+#define STORE_GAIN_TEXT_LEN 256
+#define STORE_DATE_LEN 11
+
+typedef struct store_gain_plan {
+    char id[STORE_ID_LEN];            /* set by gain_plan_create */
+    char municipality[STORE_ORGNR_LEN];
+    char name[STORE_NAME_LEN];
+    char technology[32];
+    char gain_type[24];
+    char interval[16];
+    char owner[STORE_NAME_LEN];
+    char indicator[STORE_GAIN_TEXT_LEN];
+    char prerequisites[STORE_GAIN_TEXT_LEN];
+    char redeployment[STORE_GAIN_TEXT_LEN];
+    char region[64];
+    char start_date[STORE_DATE_LEN];
+    char end_date[STORE_DATE_LEN];
+    int64_t licence_per_year;
+    int64_t operating_per_year;
+    int64_t startup_cost;
+    int64_t replaced_per_year;        /* running costs of what the technology replaces */
+    int64_t created_at;
+} store_gain_plan;
+
+enum store_gain_kind { STORE_GAIN_BASELINE = 1, STORE_GAIN_FOLLOWUP };
+
+/* One measurement of one citizen (personal data) in one plan and period. */
+typedef struct store_gain_measure {
+    char id[STORE_ID_LEN];            /* set by gain_measure_add */
+    char plan_id[STORE_ID_LEN];
+    char municipality[STORE_ORGNR_LEN];
+    char citizen_id[STORE_ID_LEN];
+    int kind;                         /* enum store_gain_kind */
+    char period_start[STORE_DATE_LEN];
+    char period_unit[8];              /* day | week | month */
+    int period_count;
+    char period_end[STORE_DATE_LEN];  /* last day of the period, filled by gain_* */
+    int64_t visits;
+    int64_t minutes_per_visit;        /* including driving */
+    int64_t km;                       /* driven in the period */
+    int64_t alarms_received;          /* by the response centre (or the service, without one) */
+    int64_t alarms_forwarded;         /* passed on to the home service */
+    int64_t minutes_per_alarm;        /* home-service time per forwarded alarm */
+    int64_t night_checks;             /* physical night checks, counted in visits too */
+    int quality_user;                 /* 1..6, 0 = not measured */
+    int quality_staff;
+    int quality_relatives;
+    int64_t created_at;
+} store_gain_measure;
+
 typedef struct store_migration {
     int version;
     char name[64];
@@ -211,6 +265,23 @@ struct store_ops {
     int (*device_create)(store *st, store_device *device, kn_err *err);    /* fills id, created_at */
     int (*device_list)(store *st, const char *municipality, store_device **list, size_t *n,
                        kn_err *err);
+
+    /* Benefit realisation. Each write stores its audit event in the same
+     * transaction. gain_measure_add enforces, inside that transaction, the
+     * baseline rule: a second baseline for (plan, citizen) is KN_ECONFLICT, a
+     * follow-up without a baseline is KN_ECONFLICT and one that starts before
+     * the baseline is KN_EUNPROCESSABLE. Lists: municipality NULL = all;
+     * plan_id / citizen_id NULL = any; at most 10000 rows. */
+    int (*gain_plan_create)(store *st, store_gain_plan *plan, const store_audit *audit,
+                            kn_err *err);                               /* fills id, created_at */
+    int (*gain_plan_get)(store *st, const char *id, store_gain_plan *out, kn_err *err);
+    int (*gain_plan_list)(store *st, const char *municipality, store_gain_plan **list, size_t *n,
+                          kn_err *err);
+    int (*gain_measure_add)(store *st, store_gain_measure *m, const store_audit *audit,
+                            kn_err *err);                               /* fills id, created_at */
+    int (*gain_measure_list)(store *st, const char *municipality, const char *plan_id,
+                             const char *citizen_id, store_gain_measure **list, size_t *n,
+                             kn_err *err);
 
     /* Audit trail (append-only; the append is durable like any write) */
     int (*audit_append)(store *st, const store_audit *event, kn_err *err);

@@ -151,6 +151,11 @@ static const struct store_ops sq_ops = {
     .citizen_count = sq_citizen_count,
     .device_create = sq_device_create,
     .device_list = sq_device_list,
+    .gain_plan_create = sq_gain_plan_create,
+    .gain_plan_get = sq_gain_plan_get,
+    .gain_plan_list = sq_gain_plan_list,
+    .gain_measure_add = sq_gain_measure_add,
+    .gain_measure_list = sq_gain_measure_list,
     .audit_append = sq_audit_append,
     .audit_list = sq_audit_list,
 };

@@ -241,6 +241,14 @@ int sq_device_create(store *st, store_device *device, kn_err *err);
 int sq_device_list(store *st, const char *municipality, store_device **list, size_t *n,
                    kn_err *err);
 
+int sq_gain_plan_create(store *st, store_gain_plan *plan, const store_audit *audit, kn_err *err);
+int sq_gain_plan_get(store *st, const char *id, store_gain_plan *out, kn_err *err);
+int sq_gain_plan_list(store *st, const char *municipality, store_gain_plan **list, size_t *n,
+                      kn_err *err);
+int sq_gain_measure_add(store *st, store_gain_measure *m, const store_audit *audit, kn_err *err);
+int sq_gain_measure_list(store *st, const char *municipality, const char *plan_id,
+                         const char *citizen_id, store_gain_measure **list, size_t *n, kn_err *err);
+
 int sq_audit_append(store *st, const store_audit *event, kn_err *err);
 int sq_audit_list(store *st, const store_audit_filter *filter, store_audit **list, size_t *n,
                   kn_err *err);

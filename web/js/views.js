@@ -15,7 +15,7 @@ export const views = [
   { id: 'meldinger', title: 'Meldinger (knutepunkt)' },
   { id: 'tjenester', title: 'Tjenester' },
   { id: 'utstyr', title: 'Utstyr' },
-  { id: 'gevinster', title: 'Gevinster' },
+  { id: 'gevinster', title: 'Gevinster', load: () => import('../views/gevinster.js') },
   { id: 'godkjenning', title: 'Godkjenning' },
   { id: 'revisjon', title: 'Revisjon (logg)', load: () => import('../views/revisjon.js') },
   { id: 'administrasjon', title: 'Administrasjon', load: () => import('../views/administrasjon.js') },
