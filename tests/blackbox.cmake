@@ -8,6 +8,7 @@
 #   blackbox.nytte       tests/cli/test_nytte.py        R-109 cost-benefit: seed 002 tables, CLI, XLSX, API
 #   blackbox.validate    tests/fhir/test_validate.py    knute validate and POST /fhir/$validate
 #   blackbox.durability  tests/durability/test_kill9.py acknowledged writes survive SIGKILL
+#   blackbox.vkp_drift   tests/fhir/test_vkp_drift.py   VKP rules = the package (../shared/vkp)
 #   blackbox.browser     tests/browser/run_with_server.py + node --test tests/browser/
 #
 # All carry the label `blackbox`: ctest -L blackbox. The suites are Python 3
@@ -52,6 +53,8 @@ knute_blackbox_test(validate 300
   ${Python3_EXECUTABLE} ${KNUTE_BB_DIR}/fhir/test_validate.py ${KNUTE_BB_ARGS})
 knute_blackbox_test(nytte 300
   ${Python3_EXECUTABLE} ${KNUTE_BB_DIR}/cli/test_nytte.py ${KNUTE_BB_ARGS})
+knute_blackbox_test(vkp_drift 300
+  ${Python3_EXECUTABLE} ${KNUTE_BB_DIR}/fhir/test_vkp_drift.py ${KNUTE_BB_ARGS})
 knute_blackbox_test(durability 300
   ${Python3_EXECUTABLE} ${KNUTE_BB_DIR}/durability/test_kill9.py ${KNUTE_BB_ARGS})
 # The kill -9 test and the HTTP suite both load the machine; keep them apart.

@@ -159,9 +159,13 @@ int http_h_gain_measure_list(http_req *req, kn_err *err)
 
 /* ---- results in four formats ---- */
 
+/* The workbook is written to a private temporary file ($TMPDIR or /tmp),
+ * read back into the reply and removed. */
 static int reply_xlsx(http_req *req, const report_book *book, kn_err *err)
 {
-    char path[] = "/tmp/knute-gevinst-XXXXXX";
+    const char *dir = getenv("TMPDIR");
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/knute-gevinst-XXXXXX", dir && *dir ? dir : "/tmp");
     int fd = mkstemp(path);
     if (fd < 0)
         return kn_err_set(err, KN_EIO, "cannot create a temporary file for the workbook");

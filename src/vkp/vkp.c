@@ -3,11 +3,13 @@
  *   2. base FHIR R4 (fhir_check_resource),
  *   3. for a message Bundle the event's rules (vkp_message.c),
  *   4. per resource (the root, or each Bundle entry) the selected VKP
- *      profiles (vkp_select.c) through the rule engine (vkp_engine.c),
+ *      profiles (vkp_select.c) through the rule engine (vkp_rules.c),
  *   5. one walk for extensions and Norwegian identifiers (vkp_walk.c).
  * Every problem goes to the outcome; nothing stops at the first.
  */
 #include "../vkp/vkp.h"
+
+#include <string.h>
 
 #include "../fhir/fhir_check.h"
 #include "../nid/nid.h"
@@ -47,6 +49,22 @@ static void check_bundle(vkp_ctx *ctx, const fj_node *bundle, const vkp_profile 
     fhir_path_pop(path);
 }
 
+/* A resource profile asked for must fit the resource, or one of the Bundle's
+ * entries; extension and data-type profiles apply wherever they occur. */
+static void forced_fits(vkp_ctx *ctx, const vkp_profile *p, const fj_node *res, const char *type)
+{
+    if (!p || p->def->kind != VKP_KIND_RESOURCE || strcmp(p->def->type, type) == 0)
+        return;
+    const fj_node *entries = strcmp(type, "Bundle") == 0 ? fj_get(res, "entry") : NULL;
+    for (const fj_node *e = entries && entries->kind == FJ_ARRAY ? entries->child : NULL; e; e = e->next)
+        if (fj_str_eq(fj_get(fj_get(e, "resource"), "resourceType"), p->def->type))
+            return;
+    if (fhir_outcome_add_expr(ctx->oc, FHIR_SEV_ERROR, "structure", VKP_OO_INVALID_DATA, NULL,
+                              "Profilen %s gjelder %s; instansen har ingen %s", p->def->url, p->def->type,
+                              p->def->type) != KN_OK)
+        ctx->status = KN_ENOMEM;
+}
+
 /* The profile asked for, or an error issue when it is not a VKP profile. */
 static int forced_profile(vkp_ctx *ctx, const char *url, const vkp_profile **out)
 {
@@ -78,6 +96,7 @@ int vkp_validate_tree(const fj_node *resource, const vkp_opts *opts, fhir_outcom
     const char *type = fj_get_str(resource, "resourceType");
     if (!type || resource->kind != FJ_OBJECT)
         return KN_OK;   /* fhir_check has said what is wrong */
+    forced_fits(&ctx, forced, resource, type);
     fhir_path path;
     fhir_path_init(&path, type);
     if (fj_str_eq(fj_get(resource, "resourceType"), "Bundle")) {

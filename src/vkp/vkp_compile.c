@@ -180,8 +180,34 @@ static const vkp_addition *addition_for(const char *url)
     return NULL;
 }
 
+/* Value set members must be sorted by (system, code), NULL code first, for
+ * the binary search of vkp_binding.c. */
+static int sorted(const vkp_valueset_def *vs)
+{
+    for (size_t i = 1; i < vs->n; i++) {
+        const vkp_vs_entry *a = &vs->entries[i - 1], *b = &vs->entries[i];
+        int c = strcmp(a->system, b->system);
+        if (c > 0 || (c == 0 && (!b->code || (a->code && strcmp(a->code, b->code) >= 0))))
+            return 0;
+    }
+    return 1;
+}
+
+static int check_valuesets(void)
+{
+    for (size_t i = 0; i < vkp_gen_valueset_count; i++)
+        if (!sorted(&vkp_gen_valuesets[i]))
+            return KN_EINTERNAL;
+    for (size_t i = 0; i < vkp_hand_valueset_count; i++)
+        if (!sorted(&vkp_hand_valuesets[i]))
+            return KN_EINTERNAL;
+    return KN_OK;
+}
+
 static int build_all(void)
 {
+    if (check_valuesets() != KN_OK)
+        return KN_EINTERNAL;
     size_t n = vkp_gen_profile_count + vkp_hand_profile_count;
     g_profiles = calloc(n, sizeof *g_profiles);
     if (!g_profiles)

@@ -12,7 +12,7 @@
  *   3. Compiled rules: vkp_compile.c builds, once per process, one tree of
  *      vkp_node per profile from 1 + 2 (element ids become parent/child and
  *      base/slice links, fixed values become parsed JSON, value sets become
- *      pointers, discriminator values are worked out). vkp_engine.c walks an
+ *      pointers, discriminator values are worked out). vkp_rules.c walks an
  *      instance against a tree; nothing is allocated on that path.
  *
  * All of it is read-only after vkp_rules_ready(); thread-safe.

@@ -380,13 +380,19 @@ def test_api(wd):
         R.equal("server stops cleanly", rc, 0)
 
 
-def api_checks(srv, key, key_noscope):
-    base = "/api/v1/gevinst/%s" % MUNI_A
-    cw = knute.logged_in(srv.url, "saksbehandler")
-    nurse = knute.logged_in(srv.url, "sykepleier")
-    other = knute.logged_in(srv.url, "fjordvik")
-    auditor = knute.logged_in(srv.url, "revisor")
+BASE = "/api/v1/gevinst/%s" % MUNI_A
 
+
+def api_checks(srv, key, key_noscope):
+    who = {name: knute.logged_in(srv.url, name) for name in ("saksbehandler", "sykepleier", "fjordvik", "revisor")}
+    api_access(srv, who, key, key_noscope)
+    api_audit(who)
+    plan, cid = api_writes(srv, who)
+    api_formats(who["saksbehandler"], plan, cid)
+
+
+def api_access(srv, who, key, key_noscope):
+    base, cw, nurse, other = BASE, who["saksbehandler"], who["sykepleier"], who["fjordvik"]
     r = cw.get(base + "/report")
     R.equal("case worker reads the report", r.status, 200, repr(r))
     rep = r.json if r.status == 200 else {}
@@ -404,7 +410,10 @@ def api_checks(srv, key, key_noscope):
     r = knute.Client(srv.url, bearer=key_noscope).get(base + "/report")
     R.check("API key without the scope: 403", r.status == 403 and problem(r), repr(r))
 
-    # per-citizen data: personal roles only, every read audited
+
+def api_audit(who):
+    """Per-citizen data: personal roles only, every read audited."""
+    base, cw, nurse, auditor = BASE, who["saksbehandler"], who["sykepleier"], who["revisor"]
     r = nurse.get(base + "/measurements")
     R.check("nurse may not read per-citizen measurements", r.status == 403 and problem(r), repr(r))
     r = cw.get(base + "/measurements")
@@ -424,7 +433,12 @@ def api_checks(srv, key, key_noscope):
     R.check("audit: the nurse's refused read left no measurement read",
             "gain.measure.list" not in [e["action"] for e in nurse_events])
 
-    # writes and their errors, as problem+json
+
+def api_writes(srv, who):
+    """Plans and measurements over the API; every error a problem+json with its reason."""
+    base, cw, nurse, other, auditor = (BASE, who["saksbehandler"], who["sykepleier"], who["fjordvik"],
+                                       who["revisor"])
+    uid = cw.user["id"]
     plan_body = {"name": "Digitalt tilsyn, test", "technology": "digital_supervision", "gain_type": "avoided_cost",
                  "interval": "monthly", "owner": "Avdelingsleder", "indicator": "Nattilsyn per 30 dager",
                  "start": "2024-01-01", "end": "2024-12-31", "licence_per_year": 3000}
@@ -471,9 +485,14 @@ def api_checks(srv, key, key_noscope):
     creates = auditor.get("/api/v1/audit?municipality=%s&action=gain.measure.create&limit=1000" % MUNI_A).json["items"]
     R.check("audit: both writes name the citizen",
             sum(1 for e in creates if e["object_id"] == cid and e["actor_id"] == uid) == 2)
+    return plan, cid
 
-    # the report with the new plan, in four formats; parameters from the query
+
+def api_formats(cw, plan, cid):
+    """The report with the new plan in four formats, parameters from the query; calc over the API."""
+    base = BASE
     r = cw.get(base + "/report?wage_per_hour=500&days_per_year=360")
+    R.check("the report never names the measured citizen", r.status == 200 and cid not in r.text)
     new = [p for p in r.json["plans"] if p["id"] == plan] if r.status == 200 else []
     R.check("report has the new plan", len(new) == 1, repr(r))
     if new:

@@ -46,30 +46,33 @@ static void pick_citizens(struct fixture *f)
     free(list);
 }
 
-static int setup(void **state)
+/* One demo store for the whole group: every test makes its own plans and
+ * users, so the tests do not see each other's rows. */
+static int group_setup(void **state)
 {
-    struct fixture *f = calloc(1, sizeof *f);
+    static struct fixture f;
     demo_report report;
-    if (!f || test_store_new(&f->st, f->path, sizeof f->path) != KN_OK ||
-        demo_load(f->st, 0, &report, NULL) != KN_OK)
+    if (test_store_new(&f.st, f.path, sizeof f.path) != KN_OK ||
+        demo_load(f.st, 0, &report, NULL) != KN_OK)
         return -1;
-    pick_citizens(f);
-    *state = f;
+    pick_citizens(&f);
+    *state = &f;
     return 0;
 }
 
-static int teardown(void **state)
+static int group_teardown(void **state)
 {
     struct fixture *f = *state;
     test_store_destroy(f->st, f->path);
-    free(f);
     return 0;
 }
 
+/* A user no other test knows ("gain-user-<n>"), holding `roles` at orgnr. */
 static auth_principal user_with(const char *orgnr, uint32_t roles)
 {
+    static int serial;
     char id[STORE_ID_LEN];
-    kn_id_new(id);
+    snprintf(id, sizeof id, "gain-user-%d", ++serial);
     auth_principal p = test_principal(AUTH_PRINCIPAL_USER, id);
     test_grant(&p, orgnr, roles);
     return p;
@@ -314,11 +317,11 @@ static void test_demo_plan_figures(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_plan_access, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_measurements_and_baseline_rule, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store_enforces_rule, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reads_are_audited, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_demo_plan_figures, setup, teardown),
+        cmocka_unit_test(test_plan_access),
+        cmocka_unit_test(test_measurements_and_baseline_rule),
+        cmocka_unit_test(test_store_enforces_rule),
+        cmocka_unit_test(test_reads_are_audited),
+        cmocka_unit_test(test_demo_plan_figures),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -277,6 +277,12 @@ static void test_forced_profile(void **state)
     validate_text(text, NID_ENV_TEST, "http://ehelse.no/fhir/StructureDefinition/vkp-Observation-Bodytemp-v090", &oc);
     assert_int_equal(oc.errors, 2);
     fhir_outcome_release(&oc);
+    /* a resource profile of another type is one error without expression */
+    validate_text(text, NID_ENV_TEST, "http://ehelse.no/fhir/StructureDefinition/vkp-CarePlan-v090", &oc);
+    assert_int_equal(oc.errors, 1);
+    assert_string_equal(oc.issues[0].code, "structure");
+    assert_null(oc.issues[0].expression);
+    fhir_outcome_release(&oc);
     /* an unknown profile is one error without expression, and nothing else is checked */
     validate_text(text, NID_ENV_TEST, "http://example.org/fhir/StructureDefinition/x", &oc);
     assert_int_equal(oc.errors, 1);

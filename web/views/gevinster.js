@@ -43,7 +43,7 @@ function axisText(value) {
   return Math.abs(value) >= 1e6 ? `${fmt(value / 1e6, 1)} mill.` : fmt(value);
 }
 
-/** A round upper bound for an axis: 1, 2 or 5 times a power of ten, at least max. */
+/** A round number at least max: 1, 2 or 5 times a power of ten. */
 function niceMax(max) {
   if (!(max > 0)) return 1;
   const power = 10 ** Math.floor(Math.log10(max));
@@ -87,7 +87,8 @@ export function beforeAfterChart(plan, index) {
 export function cumulativeChart(points) {
   const width = 640, height = 300, left = 78, right = 18, top = 14, bottom = 40;
   const years = points.length - 1;
-  const max = niceMax(Math.max(...points.flatMap((p) => [p.without, p.with])));
+  const step = niceMax(Math.max(...points.flatMap((p) => [p.without, p.with])) / 4);
+  const max = 4 * step; // four gridlines at round values
   const x = (year) => left + (years > 0 ? year / years : 0) * (width - left - right);
   const y = (value) => top + (1 - value / max) * (height - top - bottom);
   const chart = svg('svg', {

@@ -64,6 +64,7 @@ def medicationdispense(n="md"):
           {"url": "identifier", "valueString": "E300-135164"},
           {"url": "displayName", "valueString": "Medisindispenser stue"},
           {"url": "type", "valueString": "medisindispenser"},
+          {"url": "typeName", "valueString": "Evondos E300"},
           {"url": "location", "valueString": "Stue"}]}],
       "identifier": [{"system": "urn:ietf:rfc:3986", "value": u(n + "-ident")}],
       "status": "completed",
@@ -147,10 +148,14 @@ def digital_encounter(n="enc"):
           {"url": "identifier", "valueString": "CAM-22"},
           {"url": "displayName", "valueString": "Kamera soverom"},
           {"url": "type", "valueString": "kamera"},
+          {"url": "typeName", "valueString": "Nattkamera IR"},
           {"url": "location", "valueString": "Soverom"}]}],
       "identifier": [{"system": "urn:ietf:rfc:3986", "value": u(n + "-ident")}],
       "status": "finished",
       "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "VR", "display": "virtual"},
+      "classHistory": [{"class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "VR",
+                                  "display": "virtual"},
+                        "period": {"start": "2025-03-04T02:14:00+01:00", "end": "2025-03-04T02:16:30+01:00"}}],
       "subject": subj(),
       "participant": [{"type": [cc(CS + "vkp-encounter-mode-v090", "1", "bildetilsyn")],
                        "individual": {"display": "Nattevakt responssenteret"}}],
@@ -283,6 +288,10 @@ def with_numbers(msg, value, system=FNR):
 
 STANDALONE = {
     "messageheader.json": header("MedicationDispense", [("MedicationDispense/" + uid("md"), "MedicationDispense")], "mh-alone"),
+    "messageheader-videostream.json": dict(
+        header("CameraObservation", [("Encounter/" + uid("enc"), "Encounter")], "mh-video"),
+        source={"name": "Kamera-tilsyn", "endpoint": "https://vkp.leverandor.example/devices/22",
+                "contact": {"system": "url", "value": "https://support.leverandor.example/video"}}),
     "medicationdispense.json": medicationdispense("md-alone"),
     "detectedissue.json": detectedissue(implicated=None, n="di-alone"),
     "composition.json": composition(n="comp-alone"),
@@ -671,7 +680,7 @@ def write_manifest():
 def write_bench():
     """The typical 3 KB MedicationDispense message with a DetectedIssue."""
     md = copy.deepcopy(MD_MSG["entry"][1]["resource"])
-    del md["note"], md["extension"][0]["extension"][3]
+    del md["note"], md["extension"][0]["extension"][3:]
     di = copy.deepcopy(MD_MSG["entry"][2]["resource"])
     del di["extension"][1]
     msg = bundle("b-bench", [("mh", MD_MSG["entry"][0]["resource"]), ("md", md), ("di", di)])

@@ -1,4 +1,4 @@
-/* vkp_engine.c - checks an instance against a compiled profile tree (see
+/* vkp_rules.c - checks an instance against a compiled profile tree (see
  * vkp_rules.h): for each rule, every instance of the element under each
  * instance of its parent is counted against min/max, compared with the fixed
  * or pattern value, checked against a required (error) or extensible
