@@ -3,6 +3,8 @@
  * shut down gracefully (in-flight requests finish, queued writes commit). */
 #include "cli.h"
 
+#include "../nid/nid.h"
+
 #include "../auth/auth.h"
 #include "../citizen/citizen.h"
 #include "../core/core_log.h"
@@ -68,7 +70,12 @@ static int serve_with(const kn_config *cfg, store *st, auth_ctx *auth)
                             .environment = strcmp(cfg->environment, "production") == 0
                                                ? CITIZEN_ENV_PRODUCTION
                                                : CITIZEN_ENV_TEST};
-    http_app app = {cfg, st, auth, &citizens};
+    hub_ctx hub = {.st = st,
+                   .environment = citizens.environment == CITIZEN_ENV_PRODUCTION ? NID_ENV_PRODUCTION
+                                                                               : NID_ENV_TEST,
+                   .public_url = cfg->public_url,
+                   .deliver = NULL};
+    http_app app = {cfg, st, auth, &citizens, &hub};
     http_server *srv = NULL;
     kn_err err;
     if (http_server_start(&app, &srv, &err) != KN_OK) {

@@ -15,6 +15,7 @@
 #include "../core/core_config.h"
 #include "../core/core_err.h"
 #include "../store/store.h"
+#include "../hub/hub.h"
 
 /* What the handlers work with. All pointers are borrowed and must outlive the
  * server. */
@@ -23,6 +24,7 @@ typedef struct http_app {
     store *st;
     auth_ctx *auth;
     citizen_ctx *citizens;
+    hub_ctx *hub;           /* the hub (knutepunkt); its delivery engine runs beside the server */
 } http_app;
 
 typedef struct http_server http_server;

@@ -207,6 +207,8 @@ typedef struct store store;
  * result and wake whoever waits, nothing more. */
 typedef void (*store_done_fn)(void *cls, int status, const kn_err *err);
 
+#include "store_hub.h"
+
 struct store_ops {
     const char *name;                 /* "sqlite" */
     void (*close)(store *st);         /* frees st; NULL-safe via store_close() */
@@ -287,6 +289,10 @@ struct store_ops {
     int (*audit_append)(store *st, const store_audit *event, kn_err *err);
     int (*audit_list)(store *st, const store_audit_filter *filter, store_audit **list, size_t *n,
                       kn_err *err);
+
+    /* The hub (store_hub.h): messages and register, and the outbox. */
+    const struct store_hub_ops *hub;
+    const struct store_outbox_ops *outbox;
 };
 
 struct store {
