@@ -5,7 +5,7 @@
 set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
-            libsodium-dev libssl-dev libxlsxwriter-dev)
+            libsodium-dev libssl-dev libxlsxwriter-dev libcurl4-openssl-dev)
 test_pkgs=(clang libclang-rt-14-dev libcmocka-dev python3 sqlite3 openssl chromium ca-certificates
            xlsx2csv)
 

@@ -15,19 +15,21 @@
 #include "../nid/nid.h"
 #include "vkp_int.h"
 
-#define MAX_PROFILES 4      /* profiles applied to one resource */
+#define MAX_PROFILES 4 /* profiles applied to one resource */
 
-static void apply_selected(vkp_ctx *ctx, const fj_node *res, const vkp_profile *forced, const char *event,
-                           fhir_path *path)
+static void apply_selected(vkp_ctx *ctx, const fj_node *res, const vkp_profile *forced,
+                           const char *event, fhir_path *path)
 {
     const vkp_profile *sel[MAX_PROFILES];
     const char *type = fj_get_str(res, "resourceType");
-    size_t n = vkp_select(ctx, res, forced, vkp_event_profile(event, type), sel, MAX_PROFILES, path);
+    size_t n =
+        vkp_select(ctx, res, forced, vkp_event_profile(event, type), sel, MAX_PROFILES, path);
     for (size_t i = 0; i < n; i++)
         vkp_apply_profile(ctx, sel[i], res, path);
 }
 
-static void check_bundle(vkp_ctx *ctx, const fj_node *bundle, const vkp_profile *forced, fhir_path *path)
+static void check_bundle(vkp_ctx *ctx, const fj_node *bundle, const vkp_profile *forced,
+                         fhir_path *path)
 {
     const char *event = NULL;
     if (fj_str_eq(fj_get(bundle, "type"), "message"))
@@ -56,12 +58,13 @@ static void forced_fits(vkp_ctx *ctx, const vkp_profile *p, const fj_node *res, 
     if (!p || p->def->kind != VKP_KIND_RESOURCE || strcmp(p->def->type, type) == 0)
         return;
     const fj_node *entries = strcmp(type, "Bundle") == 0 ? fj_get(res, "entry") : NULL;
-    for (const fj_node *e = entries && entries->kind == FJ_ARRAY ? entries->child : NULL; e; e = e->next)
+    for (const fj_node *e = entries && entries->kind == FJ_ARRAY ? entries->child : NULL; e;
+         e = e->next)
         if (fj_str_eq(fj_get(fj_get(e, "resource"), "resourceType"), p->def->type))
             return;
     if (fhir_outcome_add_expr(ctx->oc, FHIR_SEV_ERROR, "structure", VKP_OO_INVALID_DATA, NULL,
-                              "Profilen %s gjelder %s; instansen har ingen %s", p->def->url, p->def->type,
-                              p->def->type) != KN_OK)
+                              "Profilen %s gjelder %s; instansen har ingen %s", p->def->url,
+                              p->def->type, p->def->type) != KN_OK)
         ctx->status = KN_ENOMEM;
 }
 
@@ -75,7 +78,8 @@ static int forced_profile(vkp_ctx *ctx, const char *url, const vkp_profile **out
     if (*out)
         return KN_OK;
     if (fhir_outcome_add_expr(ctx->oc, FHIR_SEV_ERROR, "not-supported", VKP_OO_INVALID_DATA, NULL,
-                              "Ukjent profil %s: Knute kjenner profilene i VKP-pakken 0.9.0", url) != KN_OK)
+                              "Ukjent profil %s: Knute kjenner profilene i VKP-pakken 0.9.0",
+                              url) != KN_OK)
         return KN_ENOMEM;
     return KN_EINVAL;
 }
@@ -95,7 +99,7 @@ int vkp_validate_tree(const fj_node *resource, const vkp_opts *opts, fhir_outcom
         return rc == KN_ENOMEM ? rc : KN_OK;
     const char *type = fj_get_str(resource, "resourceType");
     if (!type || resource->kind != FJ_OBJECT)
-        return KN_OK;   /* fhir_check has said what is wrong */
+        return KN_OK; /* fhir_check has said what is wrong */
     forced_fits(&ctx, forced, resource, type);
     fhir_path path;
     fhir_path_init(&path, type);

@@ -36,12 +36,13 @@ static const vkp_vs_entry *search(const vkp_valueset_def *vs, const char *system
     return NULL;
 }
 
-const vkp_vs_entry *vkp_valueset_lookup(const vkp_valueset_def *vs, const char *system, const char *code)
+const vkp_vs_entry *vkp_valueset_lookup(const vkp_valueset_def *vs, const char *system,
+                                        const char *code)
 {
     if (!vs || !system || !code)
         return NULL;
     const vkp_vs_entry *e = search(vs, system, code);
-    return e ? e : search(vs, system, NULL);    /* every code of a system outside the package */
+    return e ? e : search(vs, system, NULL); /* every code of a system outside the package */
 }
 
 /* A bare code or uri: the value set's system is implied. */
@@ -55,7 +56,8 @@ static int code_in(const vkp_valueset_def *vs, const char *code)
 
 static int coding_in(const vkp_valueset_def *vs, const fj_node *coding)
 {
-    return vkp_valueset_lookup(vs, fj_get_str(coding, "system"), fj_get_str(coding, "code")) != NULL;
+    return vkp_valueset_lookup(vs, fj_get_str(coding, "system"), fj_get_str(coding, "code")) !=
+           NULL;
 }
 
 /* The code as "system|code" for the diagnostics. */
@@ -85,7 +87,7 @@ void vkp_check_binding(vkp_ctx *ctx, const vkp_node *n, const fj_node *v, fhir_p
             describe(v, what, sizeof what);
         }
     } else {
-        return;     /* not a code at all: fhir_check reports the type */
+        return; /* not a code at all: fhir_check reports the type */
     }
     if (found)
         return;

@@ -111,7 +111,8 @@ static int build_index(void)
     for (size_t i = 0; i < g_nprofiles; i++) {
         const char *key = key_of(g_profiles[i].def->url);
         g_index[g_nindex++] = (url_key){key, &g_profiles[i]};
-        const char *alt = vkp_canonical_name(g_profiles[i].def->url) ? vkp_canonical_alt(key) : NULL;
+        const char *alt =
+            vkp_canonical_name(g_profiles[i].def->url) ? vkp_canonical_alt(key) : NULL;
         if (alt)
             g_index[g_nindex++] = (url_key){alt, &g_profiles[i]};
     }
@@ -159,10 +160,11 @@ static int build_focus(void)
         const vkp_focus_patch *h = &vkp_hand_focus[i];
         size_t at = g_nfocus;
         for (size_t j = 0; h->replaces && j < g_nfocus; j++)
-            if (strcmp(g_focus[j].event, h->focus.event) == 0 && strcmp(g_focus[j].type, h->replaces) == 0)
+            if (strcmp(g_focus[j].event, h->focus.event) == 0 &&
+                strcmp(g_focus[j].type, h->replaces) == 0)
                 at = j;
         if (h->replaces && at == g_nfocus)
-            return KN_EINTERNAL;    /* the package changed under a hand decision */
+            return KN_EINTERNAL; /* the package changed under a hand decision */
         g_focus[at] = h->focus;
         if (at == g_nfocus)
             g_nfocus++;

@@ -39,7 +39,7 @@ static void resolve_profiles(vkp_node *n)
  * a slice of coding). */
 static const vkp_node *value_node(const vkp_node *n, const vkp_disc *d, int i)
 {
-    if (i == d->nsegs)
+    if (i >= d->nsegs || i >= VKP_MAX_SEGS)
         return n->fixed || n->pattern ? n : NULL;
     const vkp_node *c = vkp_compile_child(n, d->segs[i]);
     if (!c)
@@ -70,7 +70,7 @@ static int slice_values(vkp_node *s)
 {
     const vkp_node *b = s->base;
     if (b->n_disc == 0)
-        return KN_EINTERNAL;    /* a slice of an element that is not sliced */
+        return KN_EINTERNAL; /* a slice of an element that is not sliced */
     s->disc_ok = 1;
     for (int i = 0; i < b->n_disc; i++) {
         const vkp_disc *d = &b->disc[i];
@@ -91,7 +91,7 @@ static int slice_values(vkp_node *s)
             if (rc != KN_OK)
                 return rc;
         } else {
-            s->disc_ok = 0;     /* nothing says what belongs here: the slice matches nothing */
+            s->disc_ok = 0; /* nothing says what belongs here: the slice matches nothing */
         }
     }
     return KN_OK;

@@ -104,7 +104,8 @@ static int set_types(vkp_node *n, const char *types)
     n->n_types = 0;
     while (types && *types) {
         size_t len = strcspn(types, "|");
-        if (n->n_types == VKP_MAX_TYPES || !(n->types[n->n_types++] = vkp_compile_strdup(types, len)))
+        if (n->n_types == VKP_MAX_TYPES ||
+            !(n->types[n->n_types++] = vkp_compile_strdup(types, len)))
             return KN_EINTERNAL;
         types += len + (types[len] == '|');
     }
@@ -224,7 +225,7 @@ static int apply_patch(tree *t, vkp_node *root, const vkp_patch *pa)
 {
     vkp_node *n = node_at(t, root, pa->elem_id, 0);
     if (!n)
-        return KN_EINTERNAL;    /* the package changed under a hand decision */
+        return KN_EINTERNAL; /* the package changed under a hand decision */
     n->patch = pa;
     switch (pa->field) {
     case VKP_PATCH_VALUESET:
@@ -236,7 +237,8 @@ static int apply_patch(tree *t, vkp_node *root, const vkp_patch *pa)
     case VKP_PATCH_NO_SLICE_TYPE:
         if (!n->base || n->base->slicing)
             return KN_EINTERNAL;
-        return set_slicing(n->base, strcmp(pa->value, "closed") == 0 ? VKP_SLICE_CLOSED : VKP_SLICE_OPEN,
+        return set_slicing(n->base,
+                           strcmp(pa->value, "closed") == 0 ? VKP_SLICE_CLOSED : VKP_SLICE_OPEN,
                            "type:$this");
     default:
         return KN_EINTERNAL;
@@ -282,7 +284,7 @@ int vkp_compile_tree(vkp_profile *p)
     const vkp_addition *a = p->addition;
     size_t cap = 1;
     for (size_t i = 0; i < d->n_elems; i++)
-        cap += segments(d->elems[i].id) + 2;    /* + 2: a repath may add segments */
+        cap += segments(d->elems[i].id) + 2; /* + 2: a repath may add segments */
     for (size_t i = 0; a && i < a->n; i++)
         cap += segments(a->elems[i].id) + 2;
     tree t = {calloc(cap, sizeof(vkp_node)), 0, cap};

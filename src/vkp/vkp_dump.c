@@ -106,7 +106,8 @@ static void slicing(out *o, const vkp_elem *e)
             o->rc = fj_write_string(d, tl < len ? tl : len, o->b);
         put(o, ",\"path\":");
         if (o->rc == KN_OK)
-            o->rc = tl < len ? fj_write_string(d + tl + 1, len - tl - 1, o->b) : kn_buf_puts(o->b, "null");
+            o->rc = tl < len ? fj_write_string(d + tl + 1, len - tl - 1, o->b)
+                             : kn_buf_puts(o->b, "null");
         put(o, "}");
         d += len + (d[len] == ';');
     }

@@ -76,7 +76,8 @@ static void check_person(vkp_ctx *ctx, const char *v, enum ident_kind k, fhir_pa
     }
     int dnr = v[0] >= '4';
     if (kind == NID_HNR) {
-        bad_person(ctx, path, what, "er et H-nummer (måned + 40), som ikke hører hjemme i dette systemet");
+        bad_person(ctx, path, what,
+                   "er et H-nummer (måned + 40), som ikke hører hjemme i dette systemet");
         return;
     }
     if (k == ID_FNR && dnr) {
@@ -89,8 +90,9 @@ static void check_person(vkp_ctx *ctx, const char *v, enum ident_kind k, fhir_pa
     }
     if (nid_person_allowed(v, ctx->environment, NULL, NULL) != KN_OK)
         vkp_issue(ctx, path, FHIR_SEV_ERROR, "business-rule", VKP_OO_INVALID_PERSON,
-                  kind == NID_SYNTHETIC ? "%s er et syntetisk testnummer, som ikke godtas i produksjon"
-                                        : "%s er et ekte personnummer, som ikke godtas i testmiljøet",
+                  kind == NID_SYNTHETIC
+                      ? "%s er et syntetisk testnummer, som ikke godtas i produksjon"
+                      : "%s er et ekte personnummer, som ikke godtas i testmiljøet",
                   what);
 }
 
@@ -104,9 +106,10 @@ static void check_fhn(vkp_ctx *ctx, const char *v, fhir_path *path)
     if (nid_person_check(v, &kind, NULL) == KN_OK && kind == NID_HNR)
         return;
     bad_person(ctx, path, "Hjelpenummeret",
-               strlen(v) != 11 || !all_digits(v, 11) ? "må være 11 siffer"
-                                                     : "er verken et gyldig FH-nummer (første siffer 8 eller 9, "
-                                                       "to kontrollsiffer) eller et H-nummer");
+               strlen(v) != 11 || !all_digits(v, 11)
+                   ? "må være 11 siffer"
+                   : "er verken et gyldig FH-nummer (første siffer 8 eller 9, "
+                     "to kontrollsiffer) eller et H-nummer");
 }
 
 void vkp_ident_check(vkp_ctx *ctx, const fj_node *ident, fhir_path *path)

@@ -21,8 +21,8 @@ void vkp_walk(vkp_ctx *ctx, const fj_node *n, fhir_path *path);
  * meta.profile (a VKP profile of another type is reported), else
  * event_profile (the message event's profile for this type, may be NULL),
  * else the default for the type (Observation by code, Encounter by class). */
-size_t vkp_select(vkp_ctx *ctx, const fj_node *res, const vkp_profile *forced, const char *event_profile,
-                  const vkp_profile **out, size_t max, fhir_path *path);
+size_t vkp_select(vkp_ctx *ctx, const fj_node *res, const vkp_profile *forced,
+                  const char *event_profile, const vkp_profile **out, size_t max, fhir_path *path);
 
 /* The message rules of a Bundle of type message (event code, focus counts,
  * MessageHeader.focus). Returns the event code when it is a VKP event, else

@@ -73,12 +73,14 @@ static void leave_entry(fhir_path *path, int resource)
     fhir_path_pop(path);
 }
 
-static void foreign_entry(vkp_ctx *ctx, const event_rules *er, const char *type, int i, fhir_path *path)
+static void foreign_entry(vkp_ctx *ctx, const event_rules *er, const char *type, int i,
+                          fhir_path *path)
 {
     at_entry(path, i, 1);
     if (strcmp(type, "Flag") == 0)
         vkp_issue(ctx, path, FHIR_SEV_ERROR, "structure", VKP_OO_INVALID_COUNT,
-                  "Flag hører ikke til meldingshendelsen %s: VKP 0.9.0 bruker DetectedIssue i stedet for Flag",
+                  "Flag hører ikke til meldingshendelsen %s: VKP 0.9.0 bruker DetectedIssue i "
+                  "stedet for Flag",
                   er->event);
     else
         vkp_issue(ctx, path, FHIR_SEV_ERROR, "structure", VKP_OO_INVALID_COUNT,
@@ -111,15 +113,15 @@ static void count_entries(vkp_ctx *ctx, const fj_node *entries, event_rules *er,
         if (er->count[r] < (size_t)er->rule[r]->min) {
             fhir_path_push(path, "entry");
             vkp_issue(ctx, path, FHIR_SEV_ERROR, "required", VKP_OO_INVALID_COUNT,
-                      "Meldingshendelsen %s skal ha minst %d %s, fant %zu", er->event, er->rule[r]->min,
-                      er->rule[r]->type, er->count[r]);
+                      "Meldingshendelsen %s skal ha minst %d %s, fant %zu", er->event,
+                      er->rule[r]->min, er->rule[r]->type, er->count[r]);
             fhir_path_pop(path);
         }
 }
 
 /* Every focus resolves to a type of the event; the main resource is a focus. */
-static void check_focus(vkp_ctx *ctx, const fj_node *bundle, const fj_node *header, const event_rules *er,
-                        fhir_path *path)
+static void check_focus(vkp_ctx *ctx, const fj_node *bundle, const fj_node *header,
+                        const event_rules *er, fhir_path *path)
 {
     const char *from = fj_get_str(fj_at(fj_get(bundle, "entry"), 0), "fullUrl");
     const fj_node *focus = fj_get(header, "focus");
@@ -131,16 +133,18 @@ static void check_focus(vkp_ctx *ctx, const fj_node *bundle, const fj_node *head
     at_entry(path, 0, 1);
     fhir_path_push(path, "focus");
     int i = 0;
-    for (const fj_node *f = focus && focus->kind == FJ_ARRAY ? focus->child : NULL; f; f = f->next, i++) {
+    for (const fj_node *f = focus && focus->kind == FJ_ARRAY ? focus->child : NULL; f;
+         f = f->next, i++) {
         const fj_node *res = fhir_bundle_resolve(bundle, from, fj_get_str(f, "reference"), NULL);
         const char *type = fj_get_str(res, "resourceType");
         if (!type)
-            continue;   /* no literal reference, or it does not resolve: fhir_check's finding */
+            continue; /* no literal reference, or it does not resolve: fhir_check's finding */
         main_seen |= main_type && strcmp(type, main_type) == 0;
         if (rule_for(er, type) < 0) {
             fhir_path_index(path, i);
             vkp_issue(ctx, path, FHIR_SEV_ERROR, "business-rule", VKP_OO_INVALID_COUNT,
-                      "Fokus peker på en %s, som ikke hører til meldingshendelsen %s", type, er->event);
+                      "Fokus peker på en %s, som ikke hører til meldingshendelsen %s", type,
+                      er->event);
         }
     }
     fhir_path_index(path, -1);
@@ -161,7 +165,8 @@ static void unknown_event(vkp_ctx *ctx, const fj_node *coding, fhir_path *path)
     vkp_issue(ctx, path, FHIR_SEV_ERROR, "code-invalid", VKP_OO_INVALID_DATA,
               "Ukjent meldingshendelse %s|%s: VKP kjenner MedicationDispense, LocationMeasurement, "
               "CameraObservation og PatientComposition i %s",
-              system ? system : "(uten system)", code ? code : "(uten kode)", vkp_hand_event_system);
+              system ? system : "(uten system)", code ? code : "(uten kode)",
+              vkp_hand_event_system);
     fhir_path_pop(path);
     fhir_path_pop(path);
     leave_entry(path, 1);
@@ -171,13 +176,13 @@ const char *vkp_message_check(vkp_ctx *ctx, const fj_node *bundle, fhir_path *pa
 {
     const fj_node *entries = fj_get(bundle, "entry");
     if (!entries || entries->kind != FJ_ARRAY)
-        return NULL;    /* fhir_check reports the empty message */
+        return NULL; /* fhir_check reports the empty message */
     const fj_node *header = fj_get(fj_at(entries, 0), "resource");
     if (!fj_str_eq(fj_get(header, "resourceType"), "MessageHeader"))
-        return NULL;    /* bdl-12 */
+        return NULL; /* bdl-12 */
     const fj_node *coding = fj_get(header, "eventCoding");
     if (!coding || coding->kind != FJ_OBJECT)
-        return NULL;    /* eventUri or nothing: the MessageHeader profile and fhir_check report it */
+        return NULL; /* eventUri or nothing: the MessageHeader profile and fhir_check report it */
     const char *system = fj_get_str(coding, "system"), *code = fj_get_str(coding, "code");
     event_rules er;
     if (!system || !code || !rules_of(system, code, &er)) {

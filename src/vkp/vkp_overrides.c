@@ -47,8 +47,8 @@ const size_t vkp_hand_patch_count = sizeof vkp_hand_patches / sizeof vkp_hand_pa
  * MessageHeader.destination.receiver, and a top-level receiver is an unknown
  * element to the base R4 check. The profile's receiver rules apply there. */
 const vkp_repath vkp_hand_repaths[] = {
-    {EHELSE_SD "vkp-MessageHeader-v090", "MessageHeader.receiver", "MessageHeader.destination.receiver",
-     "r4-receiver"},
+    {EHELSE_SD "vkp-MessageHeader-v090", "MessageHeader.receiver",
+     "MessageHeader.destination.receiver", "r4-receiver"},
 };
 const size_t vkp_hand_repath_count = sizeof vkp_hand_repaths / sizeof vkp_hand_repaths[0];
 
@@ -91,7 +91,10 @@ static const vkp_vs_entry vs_bodyweight_units[] = {
     {UCUM, "kg", "kilogram"},
 };
 
-#define VS(url, arr) {url, NULL, "hand", arr, sizeof arr / sizeof arr[0]}
+#define VS(url, arr)                                                                               \
+    {                                                                                              \
+        url, NULL, "hand", arr, sizeof arr / sizeof arr[0]                                         \
+    }
 const vkp_valueset_def vkp_hand_valuesets[] = {
     VS(EHELSE_VS "vkp-subject-identifiers.valueset", vs_subject_ids),
     VS(EHELSE_VS "vkp-performer-identifiers.valueset", vs_performer_ids),
@@ -109,28 +112,30 @@ const size_t vkp_hand_valueset_count = sizeof vkp_hand_valuesets / sizeof vkp_ha
  * code, subject and effective time, and a UCUM quantity. */
 
 #define HAND(id_, min_, max_) .id = id_, .source = VKP_SRC_HAND, .min = min_, .max = max_
-#define VITAL_COMMON(loinc_slice, loinc_code)                                                   \
-    {HAND("Observation.category", 1, -1), .slicing = VKP_SLICE_OPEN,                           \
-     .discriminators = "value:coding.code;value:coding.system"},                               \
-    {HAND("Observation.category:VSCat", 1, 1)},                                                \
-    {HAND("Observation.category:VSCat.coding", 1, -1)},                                        \
-    {HAND("Observation.category:VSCat.coding.system", 1, -1),                                  \
-     .fixed = "\"http://terminology.hl7.org/CodeSystem/observation-category\"", .fixed_kind = "Uri"}, \
-    {HAND("Observation.category:VSCat.coding.code", 1, -1), .fixed = "\"vital-signs\"",        \
-     .fixed_kind = "Code"},                                                                     \
-    {HAND("Observation.code.coding", -1, -1), .slicing = VKP_SLICE_OPEN,                       \
-     .discriminators = "value:code;value:system"},                                             \
-    {HAND("Observation.code.coding:" loinc_slice, 1, 1)},                                      \
-    {HAND("Observation.code.coding:" loinc_slice ".system", 1, -1), .fixed = "\"" LOINC "\"", \
-     .fixed_kind = "Uri"},                                                                      \
-    {HAND("Observation.code.coding:" loinc_slice ".code", 1, -1), .fixed = "\"" loinc_code "\"", \
-     .fixed_kind = "Code"},                                                                     \
-    {HAND("Observation.subject", 1, -1)},                                                      \
-    {HAND("Observation.effective[x]", 1, -1), .types = "dateTime|Period"},                     \
-    {HAND("Observation.value[x]", -1, -1), .types = "Quantity"},                               \
-    {HAND("Observation.value[x].value", 1, -1)},                                               \
-    {HAND("Observation.value[x].unit", 1, -1)},                                                \
-    {HAND("Observation.value[x].system", 1, -1), .fixed = "\"" UCUM "\"", .fixed_kind = "Uri"}
+#define VITAL_COMMON(loinc_slice, loinc_code)                                                      \
+    {HAND("Observation.category", 1, -1), .slicing = VKP_SLICE_OPEN,                               \
+     .discriminators = "value:coding.code;value:coding.system"},                                   \
+        {HAND("Observation.category:VSCat", 1, 1)},                                                \
+        {HAND("Observation.category:VSCat.coding", 1, -1)},                                        \
+        {HAND("Observation.category:VSCat.coding.system", 1, -1),                                  \
+         .fixed = "\"http://terminology.hl7.org/CodeSystem/observation-category\"",                \
+         .fixed_kind = "Uri"},                                                                     \
+        {HAND("Observation.category:VSCat.coding.code", 1, -1), .fixed = "\"vital-signs\"",        \
+         .fixed_kind = "Code"},                                                                    \
+        {HAND("Observation.code.coding", -1, -1), .slicing = VKP_SLICE_OPEN,                       \
+         .discriminators = "value:code;value:system"},                                             \
+        {HAND("Observation.code.coding:" loinc_slice, 1, 1)},                                      \
+        {HAND("Observation.code.coding:" loinc_slice ".system", 1, -1), .fixed = "\"" LOINC "\"",  \
+         .fixed_kind = "Uri"},                                                                     \
+        {HAND("Observation.code.coding:" loinc_slice ".code", 1, -1),                              \
+         .fixed = "\"" loinc_code "\"", .fixed_kind = "Code"},                                     \
+        {HAND("Observation.subject", 1, -1)},                                                      \
+        {HAND("Observation.effective[x]", 1, -1), .types = "dateTime|Period"},                     \
+        {HAND("Observation.value[x]", -1, -1), .types = "Quantity"},                               \
+        {HAND("Observation.value[x].value", 1, -1)}, {HAND("Observation.value[x].unit", 1, -1)},   \
+    {                                                                                              \
+        HAND("Observation.value[x].system", 1, -1), .fixed = "\"" UCUM "\"", .fixed_kind = "Uri"   \
+    }
 
 static const vkp_elem add_bodytemp[] = {
     VITAL_COMMON("BodyTempCode", "8310-5"),
@@ -157,7 +162,10 @@ static const vkp_elem add_location[] = {
     {HAND("Location.position", 1, -1)},
 };
 
-#define ADD(url, arr, doc) {url, arr, sizeof arr / sizeof arr[0], doc}
+#define ADD(url, arr, doc)                                                                         \
+    {                                                                                              \
+        url, arr, sizeof arr / sizeof arr[0], doc                                                  \
+    }
 const vkp_addition vkp_hand_additions[] = {
     ADD(HL7NO_SD "vkp-Observation-Bodytemp-v090", add_bodytemp, "vital-signs"),
     ADD(HL7NO_SD "vkp-Observation-Bodyweight-v090", add_bodyweight, "vital-signs"),
@@ -169,16 +177,24 @@ const size_t vkp_hand_addition_count = sizeof vkp_hand_additions / sizeof vkp_ha
 
 /* Profiles the package names but does not define (rules: vkp_hand_additions). */
 const vkp_profile_def vkp_hand_profiles[] = {
-    {.url = EHELSE_SD "vkp-Location-v090", .name = "VkpLocation", .type = "Location",
-     .kind = VKP_KIND_RESOURCE, .base = "http://hl7.org/fhir/StructureDefinition/Location",
-     .file = "hand", .elems = NULL, .n_elems = 0},
+    {.url = EHELSE_SD "vkp-Location-v090",
+     .name = "VkpLocation",
+     .type = "Location",
+     .kind = VKP_KIND_RESOURCE,
+     .base = "http://hl7.org/fhir/StructureDefinition/Location",
+     .file = "hand",
+     .elems = NULL,
+     .n_elems = 0},
 };
 const size_t vkp_hand_profile_count = sizeof vkp_hand_profiles / sizeof vkp_hand_profiles[0];
 
 /* ---- message events (docs/vkp-conformance.md#message-events) ---- */
 
-#define EV(event, type, profile, min, max) {"http://ehelse.no/fhir/CodeSystem/vkp-message-event-v090", \
-                                            event, type, profile, min, max, "hand"}
+#define EV(event, type, profile, min, max)                                                         \
+    {                                                                                              \
+        "http://ehelse.no/fhir/CodeSystem/vkp-message-event-v090", event, type, profile, min, max, \
+            "hand"                                                                                 \
+    }
 const vkp_focus_patch vkp_hand_focus[] = {
     /* #flag-detectedissue: the MessageDefinition still names Flag. */
     {EV("MedicationDispense", "DetectedIssue", EHELSE_SD "vkp-DetectedIssue-v090", 0, 1), "Flag",
@@ -186,7 +202,8 @@ const vkp_focus_patch vkp_hand_focus[] = {
     /* #message-events: the package's Composition focus names no profile. */
     {EV("MedicationDispense", "Composition", EHELSE_SD "vkp-Composition-v090", 0, 1), "Composition",
      "message-events"},
-    {EV("LocationMeasurement", "Location", EHELSE_SD "vkp-Location-v090", 1, 1), NULL, "message-events"},
+    {EV("LocationMeasurement", "Location", EHELSE_SD "vkp-Location-v090", 1, 1), NULL,
+     "message-events"},
     {EV("LocationMeasurement", "DetectedIssue", EHELSE_SD "vkp-DetectedIssue-v090", 0, 1), NULL,
      "message-events"},
     {EV("LocationMeasurement", "Composition", EHELSE_SD "vkp-Composition-v090", 0, 1), NULL,
@@ -203,7 +220,8 @@ const vkp_focus_patch vkp_hand_focus[] = {
      "message-events"},
     {EV("PatientComposition", "Observation", NULL, 0, VKP_MAX_MANY), NULL, "message-events"},
     {EV("PatientComposition", "QuestionnaireResponse", EHELSE_SD "vkp-QuestionnaireReponse-v090", 0,
-        VKP_MAX_MANY), NULL, "message-events"},
+        VKP_MAX_MANY),
+     NULL, "message-events"},
 };
 const size_t vkp_hand_focus_count = sizeof vkp_hand_focus / sizeof vkp_hand_focus[0];
 
@@ -239,7 +257,8 @@ const vkp_type_default vkp_hand_type_defaults[] = {
     {"Patient", EHELSE_SD "vkp-Patient-v090"},
     {"QuestionnaireResponse", EHELSE_SD "vkp-QuestionnaireReponse-v090"},
 };
-const size_t vkp_hand_type_default_count = sizeof vkp_hand_type_defaults / sizeof vkp_hand_type_defaults[0];
+const size_t vkp_hand_type_default_count =
+    sizeof vkp_hand_type_defaults / sizeof vkp_hand_type_defaults[0];
 
 /* ---- canonical URLs (docs/vkp-conformance.md#canonical-urls) ---- */
 

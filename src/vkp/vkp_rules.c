@@ -72,7 +72,7 @@ static int path_has(const fj_node *v, const vkp_disc *d, int i, const fj_node *w
                 return 1;
         return 0;
     }
-    if (i == d->nsegs) {
+    if (i >= d->nsegs || i >= VKP_MAX_SEGS) {
         int url = d->nsegs == 1 && strcmp(d->segs[0], "url") == 0;
         return pattern ? fj_matches_pattern(v, want) : value_equal(v, want, url);
     }
@@ -87,7 +87,8 @@ static int slice_matches(const vkp_node *base, const vkp_node *s, const fj_node 
         const vkp_disc *d = &base->disc[i];
         if (d->type == VKP_DISC_TYPE) {
             size_t len = strlen(base->name);
-            if (!v->key || strncmp(v->key, base->name, len) != 0 || strcmp(v->key + len, s->disc_typename) != 0)
+            if (!v->key || strncmp(v->key, base->name, len) != 0 ||
+                strcmp(v->key + len, s->disc_typename) != 0)
                 return 0;
         } else if (!path_has(v, d, 0, s->disc_value[i], s->disc_is_pattern[i])) {
             return 0;
@@ -118,25 +119,26 @@ static void check_instance(vkp_ctx *ctx, const vkp_node *n, const fj_node *v, co
         visit_children(ctx, n->type_profile->root, v, path);
 }
 
-static void check_min(vkp_ctx *ctx, const vkp_node *n, size_t count, fhir_path *path, const char *what)
+static void check_min(vkp_ctx *ctx, const vkp_node *n, size_t count, fhir_path *path,
+                      const char *what)
 {
     if (n->min <= 0 || count >= (size_t)n->min || (!what && n->base_min >= n->min))
         return;
     fhir_path_push(path, n->label);
     if (what)
         vkp_issue(ctx, path, FHIR_SEV_ERROR, "required", VKP_OO_INVALID_COUNT,
-                  "%s «%s» mangler: skal forekomme minst %d gang(er), fant %zu (%s)", what, n->slice,
-                  n->min, count, n->id);
+                  "%s «%s» mangler: skal forekomme minst %d gang(er), fant %zu (%s)", what,
+                  n->slice, n->min, count, n->id);
     else
         vkp_issue(ctx, path, FHIR_SEV_ERROR, "required", VKP_OO_INVALID_COUNT,
-                  "Elementet mangler: skal forekomme minst %d gang(er), fant %zu (%s)", n->min, count,
-                  n->id);
+                  "Elementet mangler: skal forekomme minst %d gang(er), fant %zu (%s)", n->min,
+                  count, n->id);
     fhir_path_pop(path);
 }
 
 /* Too many: reported at the first instance over the limit. */
-static void check_max(vkp_ctx *ctx, const vkp_node *n, const fj_node *m, size_t count, fhir_path *path,
-                      const char *what)
+static void check_max(vkp_ctx *ctx, const vkp_node *n, const fj_node *m, size_t count,
+                      fhir_path *path, const char *what)
 {
     if (n->max < 0 || count <= (size_t)n->max)
         return;
@@ -145,8 +147,8 @@ static void check_max(vkp_ctx *ctx, const vkp_node *n, const fj_node *m, size_t 
         fhir_path_index(path, n->max);
     if (what)
         vkp_issue(ctx, path, FHIR_SEV_ERROR, "structure", VKP_OO_INVALID_COUNT,
-                  "%s «%s» kan forekomme høyst %d gang(er), fant %zu (%s)", what, n->slice, n->max, count,
-                  n->id);
+                  "%s «%s» kan forekomme høyst %d gang(er), fant %zu (%s)", what, n->slice, n->max,
+                  count, n->id);
     else
         vkp_issue(ctx, path, FHIR_SEV_ERROR, "structure", VKP_OO_INVALID_COUNT,
                   "Elementet kan forekomme høyst %d gang(er), fant %zu (%s)", n->max, count, n->id);
@@ -163,14 +165,13 @@ static int type_allowed(const vkp_node *n, const fj_node *m)
     return n->n_types == 0;
 }
 
-static void type_check(vkp_ctx *ctx, const vkp_node *n, const fj_node *m, fhir_path *path)
+static void wrong_type(vkp_ctx *ctx, const vkp_node *n, const fj_node *m, fhir_path *path)
 {
-    if (type_allowed(n, m))
-        return;
     const char *t = m->key + strlen(n->name);
     fhir_path_push(path, m->key);
     vkp_issue(ctx, path, FHIR_SEV_ERROR, "structure", VKP_OO_INVALID_FORMAT,
-              "Datatypen %s er ikke tillatt for %s (tillatt: %s)", t, n->id, n->elem ? n->elem->types : "");
+              "Datatypen %s er ikke tillatt for %s (tillatt: %s)", t, n->id,
+              n->elem ? n->elem->types : "");
     fhir_path_pop(path);
 }
 
@@ -179,11 +180,11 @@ static void no_slice(vkp_ctx *ctx, const vkp_node *n, fhir_path *path)
     char names[256];
     size_t len = 0;
     names[0] = '\0';
-    for (const vkp_node *s = n->first_slice; s; s = s->next_slice)
-        len += (size_t)snprintf(names + len, len < sizeof names ? sizeof names - len : 0, "%s%s",
-                                len ? ", " : "", s->slice);
+    for (const vkp_node *s = n->first_slice; s && len < sizeof names; s = s->next_slice)
+        len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", len ? ", " : "", s->slice);
     int ident = strcmp(n->name, "identifier") == 0;
-    vkp_issue(ctx, path, FHIR_SEV_ERROR, "structure", ident ? VKP_OO_INVALID_SYSTEM : VKP_OO_INVALID_DATA,
+    vkp_issue(ctx, path, FHIR_SEV_ERROR, "structure",
+              ident ? VKP_OO_INVALID_SYSTEM : VKP_OO_INVALID_DATA,
               ident ? "Identifikatorsystemet er ikke tillatt her; tillatt er %s (%s)"
                     : "Elementet passer ikke med noen av de tillatte variantene %s (%s)",
               names, n->id);
@@ -200,8 +201,7 @@ static void slice_instance(vkp_ctx *ctx, const vkp_node *n, const fj_node *v, co
             return;
         }
     }
-    /* a choice of a type the element does not allow is reported once, by type_check */
-    if (n->slicing == VKP_SLICE_CLOSED && !(n->is_choice && v->key && !type_allowed(n, v)))
+    if (n->slicing == VKP_SLICE_CLOSED)
         no_slice(ctx, n, path);
 }
 
@@ -229,19 +229,22 @@ static void check_node(vkp_ctx *ctx, const vkp_node *n, const fj_node *obj, fhir
     }
     check_max(ctx, n, m, count, path, NULL);
     if (n->is_choice && !type_allowed(n, m)) {
-        type_check(ctx, n, m, path);
-        return;     /* the rules below are for the allowed types */
+        wrong_type(ctx, n, m, path);
+        return; /* the rules below (and a closed type slicing) are for the allowed types */
     }
     int arr = m->kind == FJ_ARRAY;
+    const fj_node *first = arr ? m->child : m;
     const fj_node *comp = NULL;
-    if ((n->first_child || n->first_slice) && (arr ? m->child && m->child->kind != FJ_OBJECT : m->kind != FJ_OBJECT))
-        comp = companion_of(obj, m);
+    if ((n->first_child || n->first_slice) && first && first->kind != FJ_OBJECT)
+        comp = companion_of(obj, m); /* a primitive: its id/extension are in "_name" */
     fhir_path_push(path, m->key);
     int i = 0;
     for (const fj_node *v = arr ? m->child : m; v; v = arr ? v->next : NULL, i++) {
         if (arr)
             fhir_path_index(path, i);
-        const fj_node *inner = v->kind == FJ_OBJECT ? v : comp && comp->kind == FJ_ARRAY ? fj_at(comp, (size_t)i) : comp;
+        const fj_node *inner = v->kind == FJ_OBJECT             ? v
+                               : comp && comp->kind == FJ_ARRAY ? fj_at(comp, (size_t)i)
+                                                                : comp;
         check_instance(ctx, n, v, inner, path);
         if (n->first_slice)
             slice_instance(ctx, n, v, inner, path, counts);

@@ -27,29 +27,44 @@
 #include "../fhir/fhir_outcome.h"
 #include "../fhir/fhir_path.h"
 
-#define VKP_MAX_MANY 0x7fffffff     /* max "*" */
-#define VKP_MAX_DISC 3              /* discriminators per slicing */
-#define VKP_MAX_TYPES 12            /* allowed types of one choice element */
+#define VKP_MAX_MANY 0x7fffffff /* max "*" */
+#define VKP_MAX_DISC 3          /* discriminators per slicing */
+#define VKP_MAX_TYPES 12        /* allowed types of one choice element */
 
 enum vkp_source { VKP_SRC_DIFFERENTIAL = 1, VKP_SRC_SNAPSHOT, VKP_SRC_HAND };
 enum vkp_strength {
-    VKP_BIND_NONE = 0, VKP_BIND_REQUIRED, VKP_BIND_EXTENSIBLE, VKP_BIND_PREFERRED, VKP_BIND_EXAMPLE
+    VKP_BIND_NONE = 0,
+    VKP_BIND_REQUIRED,
+    VKP_BIND_EXTENSIBLE,
+    VKP_BIND_PREFERRED,
+    VKP_BIND_EXAMPLE
 };
-enum vkp_slice_rules { VKP_SLICE_NONE = 0, VKP_SLICE_OPEN, VKP_SLICE_CLOSED, VKP_SLICE_OPEN_AT_END };
+enum vkp_slice_rules {
+    VKP_SLICE_NONE = 0,
+    VKP_SLICE_OPEN,
+    VKP_SLICE_CLOSED,
+    VKP_SLICE_OPEN_AT_END
+};
 enum vkp_kind { VKP_KIND_RESOURCE = 1, VKP_KIND_EXTENSION, VKP_KIND_DATATYPE };
-enum vkp_disc_type { VKP_DISC_VALUE = 1, VKP_DISC_PATTERN, VKP_DISC_TYPE, VKP_DISC_EXISTS, VKP_DISC_PROFILE };
+enum vkp_disc_type {
+    VKP_DISC_VALUE = 1,
+    VKP_DISC_PATTERN,
+    VKP_DISC_TYPE,
+    VKP_DISC_EXISTS,
+    VKP_DISC_PROFILE
+};
 
 /* ---- layer 1: the package as written ---- */
 
 /* One constrained ElementDefinition. */
 typedef struct vkp_elem {
-    const char *id;             /* element id: "MedicationDispense.subject.identifier:FNR.system" */
-    uint8_t source;             /* enum vkp_source */
-    int min;                    /* -1: not stated */
-    int max;                    /* -1: not stated; VKP_MAX_MANY for "*" */
-    const char *fixed;          /* JSON text of fixed[x], or NULL */
-    const char *fixed_kind;     /* its type suffix ("Uri"), for the dump */
-    const char *pattern;        /* JSON text of pattern[x], or NULL */
+    const char *id;         /* element id: "MedicationDispense.subject.identifier:FNR.system" */
+    uint8_t source;         /* enum vkp_source */
+    int min;                /* -1: not stated */
+    int max;                /* -1: not stated; VKP_MAX_MANY for "*" */
+    const char *fixed;      /* JSON text of fixed[x], or NULL */
+    const char *fixed_kind; /* its type suffix ("Uri"), for the dump */
+    const char *pattern;    /* JSON text of pattern[x], or NULL */
     const char *pattern_kind;
     uint8_t strength;           /* enum vkp_strength */
     const char *valueset;       /* binding canonical as written (may carry "|version"), or NULL */
@@ -60,12 +75,12 @@ typedef struct vkp_elem {
 } vkp_elem;
 
 typedef struct vkp_profile_def {
-    const char *url;            /* canonical as published */
+    const char *url; /* canonical as published */
     const char *name;
-    const char *type;           /* "MedicationDispense", "Extension", "Address" */
-    uint8_t kind;               /* enum vkp_kind */
-    const char *base;           /* baseDefinition */
-    const char *file;           /* package file (relative to VKP-R4) or "hand" */
+    const char *type; /* "MedicationDispense", "Extension", "Address" */
+    uint8_t kind;     /* enum vkp_kind */
+    const char *base; /* baseDefinition */
+    const char *file; /* package file (relative to VKP-R4) or "hand" */
     const vkp_elem *elems;
     size_t n_elems;
 } vkp_profile_def;
@@ -88,17 +103,17 @@ typedef struct vkp_vs_entry {
 
 typedef struct vkp_valueset_def {
     const char *url, *name, *file;
-    const vkp_vs_entry *entries;    /* sorted by (system, code), NULL code first */
+    const vkp_vs_entry *entries; /* sorted by (system, code), NULL code first */
     size_t n;
 } vkp_valueset_def;
 
 /* One focus of a message event: how many resources of a type it carries. */
 typedef struct vkp_focus_def {
-    const char *system, *event;     /* the event Coding */
-    const char *type;               /* resource type */
-    const char *profile;            /* profile its resources are checked against, or NULL */
+    const char *system, *event; /* the event Coding */
+    const char *type;           /* resource type */
+    const char *profile;        /* profile its resources are checked against, or NULL */
     int min, max;
-    const char *file;               /* MessageDefinition file, or "hand" */
+    const char *file; /* MessageDefinition file, or "hand" */
 } vkp_focus_def;
 
 extern const vkp_profile_def vkp_gen_profiles[];
@@ -113,17 +128,17 @@ extern const size_t vkp_gen_focus_count;
 /* ---- layer 2: hand decisions (vkp_overrides.c) ---- */
 
 enum vkp_patch_field {
-    VKP_PATCH_VALUESET = 1,     /* value: the value set the binding uses instead */
-    VKP_PATCH_FIXED,            /* value: JSON text of the fixed value used instead */
-    VKP_PATCH_NO_SLICE_TYPE     /* a slice on value[x] with no slicing: treat as type slicing */
+    VKP_PATCH_VALUESET = 1, /* value: the value set the binding uses instead */
+    VKP_PATCH_FIXED,        /* value: JSON text of the fixed value used instead */
+    VKP_PATCH_NO_SLICE_TYPE /* a slice on value[x] with no slicing: treat as type slicing */
 };
 
 typedef struct vkp_patch {
-    const char *profile;        /* profile canonical */
+    const char *profile; /* profile canonical */
     const char *elem_id;
-    uint8_t field;              /* enum vkp_patch_field */
+    uint8_t field; /* enum vkp_patch_field */
     const char *value;
-    const char *doc;            /* anchor in docs/vkp-conformance.md */
+    const char *doc; /* anchor in docs/vkp-conformance.md */
 } vkp_patch;
 
 /* Elements the package puts at a path R4 does not have, moved to the R4
@@ -195,58 +210,58 @@ const vkp_repath *vkp_repath_for(const char *url, const char *id);
 
 /* ---- layer 3: compiled rules ---- */
 
-#define VKP_MAX_SEGS 4              /* segments of a discriminator path */
-#define VKP_MAX_SLICES 16           /* slices of one element */
+#define VKP_MAX_SEGS 4    /* segments of a discriminator path */
+#define VKP_MAX_SLICES 16 /* slices of one element */
 
 typedef struct vkp_disc {
-    uint8_t type;               /* enum vkp_disc_type */
-    const char *path;           /* "system", "code.coding.code", "url", "$this" */
+    uint8_t type;     /* enum vkp_disc_type */
+    const char *path; /* "system", "code.coding.code", "url", "$this" */
     const char *segs[VKP_MAX_SEGS];
-    uint8_t nsegs;              /* 0 for "$this" */
+    uint8_t nsegs; /* 0 for "$this" */
 } vkp_disc;
 
 typedef struct vkp_profile vkp_profile;
 typedef struct vkp_node vkp_node;
 
 struct vkp_node {
-    const char *name;           /* JSON member name; for a choice the prefix ("value") */
+    const char *name; /* JSON member name; for a choice the prefix ("value") */
     size_t name_len;
-    const char *label;          /* the name as the element id writes it ("effective[x]") */
-    uint8_t is_choice;          /* element name ended in [x] */
-    uint8_t canonical;          /* fixed value is a canonical URL (Extension.url): aliases accepted */
-    uint8_t base_min;           /* base R4 min here, when known (1: fhir_check reports absence) */
-    const char *slice;          /* slice name, or NULL */
-    const char *id;             /* element id, for the dump and diagnostics */
-    const vkp_elem *elem;       /* defining element (NULL: implied by a child's id) */
-    const vkp_patch *patch;     /* hand decision applied here, or NULL */
-    int min, max;               /* -1: not constrained */
+    const char *label;      /* the name as the element id writes it ("effective[x]") */
+    uint8_t is_choice;      /* element name ended in [x] */
+    uint8_t canonical;      /* fixed value is a canonical URL (Extension.url): aliases accepted */
+    uint8_t base_min;       /* base R4 min here, when known (1: fhir_check reports absence) */
+    const char *slice;      /* slice name, or NULL */
+    const char *id;         /* element id, for the dump and diagnostics */
+    const vkp_elem *elem;   /* defining element (NULL: implied by a child's id) */
+    const vkp_patch *patch; /* hand decision applied here, or NULL */
+    int min, max;           /* -1: not constrained */
     const fj_node *fixed, *pattern;
-    const char *fixed_text, *pattern_text;  /* JSON text, for diagnostics */
+    const char *fixed_text, *pattern_text; /* JSON text, for diagnostics */
     uint8_t strength;
-    const vkp_valueset_def *vs; /* NULL: no binding or value set unknown */
-    const char *vs_url;         /* binding canonical as written */
+    const vkp_valueset_def *vs;       /* NULL: no binding or value set unknown */
+    const char *vs_url;               /* binding canonical as written */
     const char *types[VKP_MAX_TYPES]; /* allowed types of a choice ("Coding"); n_types 0: any */
     uint8_t n_types;
-    const char *profiles;       /* type profiles as written ('|'-joined), or NULL */
-    const vkp_profile *type_profile;  /* data-type profile applied to each instance */
-    const char *ext_url;        /* extension slices: the url the slice's profile fixes */
-    uint8_t slicing;            /* enum vkp_slice_rules (on the sliced element) */
+    const char *profiles;            /* type profiles as written ('|'-joined), or NULL */
+    const vkp_profile *type_profile; /* data-type profile applied to each instance */
+    const char *ext_url;             /* extension slices: the url the slice's profile fixes */
+    uint8_t slicing;                 /* enum vkp_slice_rules (on the sliced element) */
     vkp_disc disc[VKP_MAX_DISC];
     uint8_t n_disc;
     /* on a slice: what an instance must hold to belong to it, per discriminator */
     const fj_node *disc_value[VKP_MAX_DISC];
     uint8_t disc_is_pattern[VKP_MAX_DISC];
-    const char *disc_typename;  /* type discriminator: the slice's type ("String") */
-    uint8_t disc_ok;            /* 1 when every discriminator value was found */
+    const char *disc_typename; /* type discriminator: the slice's type ("String") */
+    uint8_t disc_ok;           /* 1 when every discriminator value was found */
     vkp_node *parent, *first_child, *next_sibling;
     vkp_node *first_slice, *next_slice, *base;
 };
 
 struct vkp_profile {
     const vkp_profile_def *def;
-    vkp_node *root;             /* children: the resource's (extension's) own elements */
+    vkp_node *root; /* children: the resource's (extension's) own elements */
     size_t n_nodes;
-    const char *doc;            /* hand addition doc anchor, if any */
+    const char *doc; /* hand addition doc anchor, if any */
     const vkp_addition *addition;
 };
 
@@ -266,7 +281,8 @@ const vkp_valueset_def *vkp_valueset_find(const char *url);
 const vkp_codesystem_def *vkp_codesystem_find(const char *url);
 
 /* The member of vs for (system, code), or NULL. */
-const vkp_vs_entry *vkp_valueset_lookup(const vkp_valueset_def *vs, const char *system, const char *code);
+const vkp_vs_entry *vkp_valueset_lookup(const vkp_valueset_def *vs, const char *system,
+                                        const char *code);
 
 /* The message event focus rules (package + hand), and how many. */
 const vkp_focus_def *vkp_focus_rules(size_t *count);
@@ -276,14 +292,15 @@ const vkp_focus_def *vkp_focus_rules(size_t *count);
 /* What one validation carries through the walk. */
 typedef struct vkp_ctx {
     fhir_outcome *oc;
-    int environment;            /* enum nid_env */
-    int status;                 /* first KN_ENOMEM from the outcome, else KN_OK */
-    const fj_node *bundle;      /* the Bundle being validated, or NULL */
+    int environment;       /* enum nid_env */
+    int status;            /* first KN_ENOMEM from the outcome, else KN_OK */
+    const fj_node *bundle; /* the Bundle being validated, or NULL */
 } vkp_ctx;
 
 /* Check instance (at path) against profile p: its rules, slices, fixed
  * values, bindings and data-type profiles. Issues go to ctx->oc. */
-void vkp_apply_profile(vkp_ctx *ctx, const vkp_profile *p, const fj_node *instance, fhir_path *path);
+void vkp_apply_profile(vkp_ctx *ctx, const vkp_profile *p, const fj_node *instance,
+                       fhir_path *path);
 
 /* Add an issue at path (ctx->status records KN_ENOMEM). */
 void vkp_issue(vkp_ctx *ctx, const fhir_path *path, fhir_severity sev, const char *code,

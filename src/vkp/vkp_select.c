@@ -35,7 +35,8 @@ static const vkp_profile *type_default(const fj_node *res, const char *type)
     } else if (strcmp(type, "Encounter") == 0) {
         const fj_node *cls = fj_get(res, "class");
         if (fj_str_eq(fj_get(cls, "system"), ACTCODE) && fj_str_eq(fj_get(cls, "code"), "VR"))
-            return vkp_profile_find("http://ehelse.no/fhir/StructureDefinition/vkp-digital-Encounter-v090");
+            return vkp_profile_find(
+                "http://ehelse.no/fhir/StructureDefinition/vkp-digital-Encounter-v090");
     }
     for (size_t i = 0; i < vkp_hand_type_default_count; i++)
         if (strcmp(vkp_hand_type_defaults[i].type, type) == 0)
@@ -50,10 +51,11 @@ static size_t from_meta(vkp_ctx *ctx, const fj_node *res, const char *type, cons
     const fj_node *list = fj_get(fj_get(res, "meta"), "profile");
     size_t n = 0;
     int i = 0;
-    for (const fj_node *u = list && list->kind == FJ_ARRAY ? list->child : NULL; u; u = u->next, i++) {
+    for (const fj_node *u = list && list->kind == FJ_ARRAY ? list->child : NULL; u;
+         u = u->next, i++) {
         const vkp_profile *p = u->kind == FJ_STRING ? vkp_profile_find(u->str) : NULL;
         if (!p || p->def->kind != VKP_KIND_RESOURCE)
-            continue;   /* profiles outside VKP (no-basis, ...) are not Knute's to check */
+            continue; /* profiles outside VKP (no-basis, ...) are not Knute's to check */
         if (strcmp(p->def->type, type) != 0) {
             fhir_path_push(path, "meta");
             fhir_path_push(path, "profile");
@@ -69,8 +71,8 @@ static size_t from_meta(vkp_ctx *ctx, const fj_node *res, const char *type, cons
     return n;
 }
 
-size_t vkp_select(vkp_ctx *ctx, const fj_node *res, const vkp_profile *forced, const char *event_profile,
-                  const vkp_profile **out, size_t max, fhir_path *path)
+size_t vkp_select(vkp_ctx *ctx, const fj_node *res, const vkp_profile *forced,
+                  const char *event_profile, const vkp_profile **out, size_t max, fhir_path *path)
 {
     const char *type = fj_get_str(res, "resourceType");
     if (!type || max == 0)

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include "nid/nid.h"
@@ -63,7 +64,8 @@ static int str_same(const char *a, const char *b)
 
 static int issue_matches(const fhir_issue *is, json_t *want)
 {
-    return strcmp(severity_name(is->severity), json_string_value(json_object_get(want, "severity"))) == 0 &&
+    return strcmp(severity_name(is->severity),
+                  json_string_value(json_object_get(want, "severity"))) == 0 &&
            strcmp(is->code, json_string_value(json_object_get(want, "code"))) == 0 &&
            str_same(is->vkp_code, json_string_value(json_object_get(want, "vkpCode"))) &&
            str_same(is->expression, json_string_value(json_object_get(want, "expression")));
@@ -73,8 +75,8 @@ static void print_issues(const char *file, const fhir_outcome *oc)
 {
     print_message("%s gave:\n", file);
     for (size_t i = 0; i < oc->count; i++)
-        print_message("  %s %s %s %s: %s\n", severity_name(oc->issues[i].severity), oc->issues[i].code,
-                      oc->issues[i].vkp_code ? oc->issues[i].vkp_code : "-",
+        print_message("  %s %s %s %s: %s\n", severity_name(oc->issues[i].severity),
+                      oc->issues[i].code, oc->issues[i].vkp_code ? oc->issues[i].vkp_code : "-",
                       oc->issues[i].expression ? oc->issues[i].expression : "(none)",
                       oc->issues[i].diagnostics);
 }
@@ -263,7 +265,8 @@ static void test_forced_profile(void **state)
     char *text = read_corpus("valid/observation-heartrate.json", &len);
     fhir_outcome oc;
     /* a heart rate checked as body temperature: the LOINC code and the unit are wrong */
-    validate_text(text, NID_ENV_TEST, "http://hl7.no/fhir/StructureDefinition/vkp-Observation-Bodytemp-v090", &oc);
+    validate_text(text, NID_ENV_TEST,
+                  "http://hl7.no/fhir/StructureDefinition/vkp-Observation-Bodytemp-v090", &oc);
     assert_int_equal(oc.errors, 2);
     int loinc = 0, unit = 0;
     for (size_t i = 0; i < oc.count; i++) {
@@ -274,11 +277,13 @@ static void test_forced_profile(void **state)
     assert_int_equal(unit, 1);
     fhir_outcome_release(&oc);
     /* the ehelse.no spelling of the same canonical works the same */
-    validate_text(text, NID_ENV_TEST, "http://ehelse.no/fhir/StructureDefinition/vkp-Observation-Bodytemp-v090", &oc);
+    validate_text(text, NID_ENV_TEST,
+                  "http://ehelse.no/fhir/StructureDefinition/vkp-Observation-Bodytemp-v090", &oc);
     assert_int_equal(oc.errors, 2);
     fhir_outcome_release(&oc);
     /* a resource profile of another type is one error without expression */
-    validate_text(text, NID_ENV_TEST, "http://ehelse.no/fhir/StructureDefinition/vkp-CarePlan-v090", &oc);
+    validate_text(text, NID_ENV_TEST, "http://ehelse.no/fhir/StructureDefinition/vkp-CarePlan-v090",
+                  &oc);
     assert_int_equal(oc.errors, 1);
     assert_string_equal(oc.issues[0].code, "structure");
     assert_null(oc.issues[0].expression);
@@ -315,7 +320,8 @@ static json_t *dumped(json_t *dump, const char *url, const char *path)
             continue;
         json_t *els = json_object_get(p, "elements");
         for (size_t j = 0; j < json_array_size(els); j++)
-            if (strcmp(json_string_value(json_object_get(json_array_get(els, j), "path")), path) == 0)
+            if (strcmp(json_string_value(json_object_get(json_array_get(els, j), "path")), path) ==
+                0)
                 return json_array_get(els, j);
     }
     return NULL;
@@ -336,14 +342,18 @@ static void test_rules_dump(void **state)
     json_t *e = dumped(d, "http://ehelse.no/fhir/StructureDefinition/vkp-MedicationDispense-v090",
                        "MedicationDispense.subject.identifier:FNR.system");
     assert_non_null(e);
-    assert_string_equal(json_string_value(json_object_get(e, "fixed")), "urn:oid:2.16.578.1.12.4.1.4.1");
+    assert_string_equal(json_string_value(json_object_get(e, "fixed")),
+                        "urn:oid:2.16.578.1.12.4.1.4.1");
     assert_int_equal(json_integer_value(json_object_get(e, "min")), 1);
-    e = dumped(d, "http://ehelse.no/fhir/StructureDefinition/vkp-digital-Encounter-v090", "Encounter.participant.type");
+    e = dumped(d, "http://ehelse.no/fhir/StructureDefinition/vkp-digital-Encounter-v090",
+               "Encounter.participant.type");
     assert_non_null(e);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(e, "binding"), "valueSet")),
-                        "http://ehelse.no/fhir/ValueSet/vkp-encounter-mode-v090");
-    assert_string_equal(json_string_value(json_object_get(json_object_get(e, "override"), "packageValue")),
-                        "http://ehelse.no/fhir/ValueSet/vkp-encounter-type-v090");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(e, "binding"), "valueSet")),
+        "http://ehelse.no/fhir/ValueSet/vkp-encounter-mode-v090");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(e, "override"), "packageValue")),
+        "http://ehelse.no/fhir/ValueSet/vkp-encounter-type-v090");
     e = dumped(d, "http://ehelse.no/fhir/StructureDefinition/vkp-MessageHeader-v090",
                "MessageHeader.receiver.identifier.system");
     assert_string_equal(json_string_value(json_object_get(e, "effectivePath")),
