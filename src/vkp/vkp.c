@@ -89,7 +89,7 @@ int vkp_validate_tree(const fj_node *resource, const vkp_opts *opts, fhir_outcom
     int rc = vkp_rules_ready();
     if (rc != KN_OK)
         return rc;
-    vkp_ctx ctx = {oc, opts && opts->environment ? opts->environment : NID_ENV_TEST, KN_OK, NULL};
+    vkp_ctx ctx = {oc, opts && opts->environment ? opts->environment : NID_ENV_TEST, KN_OK};
     rc = fhir_check_resource(resource, oc);
     if (rc != KN_OK)
         return rc;
@@ -103,8 +103,7 @@ int vkp_validate_tree(const fj_node *resource, const vkp_opts *opts, fhir_outcom
     forced_fits(&ctx, forced, resource, type);
     fhir_path path;
     fhir_path_init(&path, type);
-    if (fj_str_eq(fj_get(resource, "resourceType"), "Bundle")) {
-        ctx.bundle = resource;
+    if (strcmp(type, "Bundle") == 0) {
         check_bundle(&ctx, resource, forced, &path);
     } else {
         apply_selected(&ctx, resource, forced, NULL, &path);

@@ -72,14 +72,6 @@ const vkp_valueset_def *vkp_valueset_find(const char *url)
     return NULL;
 }
 
-const vkp_codesystem_def *vkp_codesystem_find(const char *url)
-{
-    for (size_t i = 0; url && i < vkp_gen_codesystem_count; i++)
-        if (strcmp(vkp_gen_codesystems[i].url, url) == 0)
-            return &vkp_gen_codesystems[i];
-    return NULL;
-}
-
 /* ---- profiles by canonical: a sorted index keyed by the name part of a
  * VKP canonical (so both hosts find it) or the whole URL, plus the other
  * spelling of the names vkp_overrides.c lists ---- */
@@ -219,7 +211,6 @@ static int build_all(void)
         p->def = i < vkp_gen_profile_count ? &vkp_gen_profiles[i]
                                            : &vkp_hand_profiles[i - vkp_gen_profile_count];
         p->addition = addition_for(p->def->url);
-        p->doc = p->addition ? p->addition->doc : NULL;
     }
     g_nprofiles = n;
     int rc = build_index();

@@ -226,20 +226,18 @@ typedef struct vkp_node vkp_node;
 struct vkp_node {
     const char *name; /* JSON member name; for a choice the prefix ("value") */
     size_t name_len;
-    const char *label;      /* the name as the element id writes it ("effective[x]") */
-    uint8_t is_choice;      /* element name ended in [x] */
-    uint8_t canonical;      /* fixed value is a canonical URL (Extension.url): aliases accepted */
-    uint8_t base_min;       /* base R4 min here, when known (1: fhir_check reports absence) */
-    const char *slice;      /* slice name, or NULL */
-    const char *id;         /* element id, for the dump and diagnostics */
-    const vkp_elem *elem;   /* defining element (NULL: implied by a child's id) */
-    const vkp_patch *patch; /* hand decision applied here, or NULL */
-    int min, max;           /* -1: not constrained */
+    const char *label;    /* the name as the element id writes it ("effective[x]") */
+    uint8_t is_choice;    /* element name ended in [x] */
+    uint8_t canonical;    /* fixed value is a canonical URL (Extension.url): aliases accepted */
+    uint8_t base_min;     /* base R4 min here, when known (1: fhir_check reports absence) */
+    const char *slice;    /* slice name, or NULL */
+    const char *id;       /* element id, for the dump and diagnostics */
+    const vkp_elem *elem; /* defining element (NULL: implied by a child's id) */
+    int min, max;         /* -1: not constrained */
     const fj_node *fixed, *pattern;
     const char *fixed_text, *pattern_text; /* JSON text, for diagnostics */
     uint8_t strength;
     const vkp_valueset_def *vs;       /* NULL: no binding or value set unknown */
-    const char *vs_url;               /* binding canonical as written */
     const char *types[VKP_MAX_TYPES]; /* allowed types of a choice ("Coding"); n_types 0: any */
     uint8_t n_types;
     const char *profiles;            /* type profiles as written ('|'-joined), or NULL */
@@ -253,16 +251,14 @@ struct vkp_node {
     uint8_t disc_is_pattern[VKP_MAX_DISC];
     const char *disc_typename; /* type discriminator: the slice's type ("String") */
     uint8_t disc_ok;           /* 1 when every discriminator value was found */
-    vkp_node *parent, *first_child, *next_sibling;
+    vkp_node *first_child, *next_sibling;
     vkp_node *first_slice, *next_slice, *base;
 };
 
 struct vkp_profile {
     const vkp_profile_def *def;
-    vkp_node *root; /* children: the resource's (extension's) own elements */
-    size_t n_nodes;
-    const char *doc; /* hand addition doc anchor, if any */
-    const vkp_addition *addition;
+    vkp_node *root;               /* children: the resource's (extension's) own elements */
+    const vkp_addition *addition; /* hand elements added to it, or NULL */
 };
 
 /* Build the compiled rules once (thread-safe); KN_OK or the build failure. */
@@ -277,9 +273,6 @@ const vkp_profile *vkp_profile_find(const char *url);
 /* Value set by canonical ("|version" ignored), generated or hand, or NULL. */
 const vkp_valueset_def *vkp_valueset_find(const char *url);
 
-/* Code system by canonical, or NULL. */
-const vkp_codesystem_def *vkp_codesystem_find(const char *url);
-
 /* The member of vs for (system, code), or NULL. */
 const vkp_vs_entry *vkp_valueset_lookup(const vkp_valueset_def *vs, const char *system,
                                         const char *code);
@@ -292,9 +285,8 @@ const vkp_focus_def *vkp_focus_rules(size_t *count);
 /* What one validation carries through the walk. */
 typedef struct vkp_ctx {
     fhir_outcome *oc;
-    int environment;       /* enum nid_env */
-    int status;            /* first KN_ENOMEM from the outcome, else KN_OK */
-    const fj_node *bundle; /* the Bundle being validated, or NULL */
+    int environment; /* enum nid_env */
+    int status;      /* first KN_ENOMEM from the outcome, else KN_OK */
 } vkp_ctx;
 
 /* Check instance (at path) against profile p: its rules, slices, fixed
