@@ -9,6 +9,8 @@
 #   blackbox.validate    tests/fhir/test_validate.py    knute validate and POST /fhir/$validate
 #   blackbox.durability  tests/durability/test_kill9.py acknowledged writes survive SIGKILL
 #   blackbox.vkp_drift   tests/fhir/test_vkp_drift.py   VKP rules = the package (../shared/vkp)
+#   blackbox.hub_read    tests/hub/test_hub_read.py     hub read interfaces, /metadata, paging, register, audit
+#   blackbox.hub_intake  tests/hub/test_hub_intake.py   hub intake, dedup, bad input, status, pull, ack, register
 #   blackbox.browser     tests/browser/run_with_server.py + node --test tests/browser/
 #
 # All carry the label `blackbox`: ctest -L blackbox. The suites are Python 3
@@ -55,6 +57,10 @@ knute_blackbox_test(nytte 300
   ${Python3_EXECUTABLE} ${KNUTE_BB_DIR}/cli/test_nytte.py ${KNUTE_BB_ARGS})
 knute_blackbox_test(vkp_drift 300
   ${Python3_EXECUTABLE} ${KNUTE_BB_DIR}/fhir/test_vkp_drift.py ${KNUTE_BB_ARGS})
+knute_blackbox_test(hub_read 300
+  ${Python3_EXECUTABLE} ${KNUTE_BB_DIR}/hub/test_hub_read.py ${KNUTE_BB_ARGS})
+knute_blackbox_test(hub_intake 300
+  ${Python3_EXECUTABLE} ${KNUTE_BB_DIR}/hub/test_hub_intake.py ${KNUTE_BB_ARGS})
 knute_blackbox_test(durability 300
   ${Python3_EXECUTABLE} ${KNUTE_BB_DIR}/durability/test_kill9.py ${KNUTE_BB_ARGS})
 # The kill -9 test and the HTTP suite both load the machine; keep them apart.

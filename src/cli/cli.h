@@ -26,6 +26,9 @@ extern const cli_command cli_serve_command, cli_migrate_command, cli_demo_comman
     cli_config_command, cli_org_command, cli_routes_command, cli_validate_command;
 extern const cli_command cli_nytte_command; /* cli_nytte.c: R-109 cost-benefit */
 extern const cli_command cli_gevinst_command; /* cli_gevinst.c: benefit realisation */
+extern const cli_command cli_epjsim_command;   /* cli_epjsim.c: test EPJ for the hub */
+extern const cli_command cli_delivery_command; /* cli_delivery.c: hub destinations, routes, dead letters */
+extern const cli_command cli_hub_command;      /* cli_hub.c: register, test intake, status */
 
 /* Build the configuration: defaults, then the config file (config_path, or
  * $KNUTE_CONFIG, or ./knute.conf if present), then KNUTE_* variables, then

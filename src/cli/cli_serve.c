@@ -64,6 +64,29 @@ static int wait_for_stop(const sigset_t *set)
     }
 }
 
+/* The hub's delivery engine, with its settings; acknowledgement URLs use
+ * public_url, or this server's own address once the port is known. */
+static int deliver_start(const kn_config *cfg, store *st, hub_deliver **out, kn_err *err)
+{
+    hub_deliver_opts o = {.poll_ms = (int)cfg->hub_poll_ms,
+                          .alert_after_s = (int)cfg->hub_alert_after_s,
+                          .breaker_failures = (int)cfg->hub_breaker_failures,
+                          .breaker_open_ms = (int)cfg->hub_breaker_open_ms,
+                          .public_url = cfg->public_url,
+                          .timeout_ms = (int)cfg->hub_timeout_ms};
+    return hub_deliver_start(st, &o, out, err);
+}
+
+static void deliver_public_url(const kn_config *cfg, hub_deliver *d, int port)
+{
+    if (!d || cfg->public_url[0])
+        return;
+    char url[300];
+    snprintf(url, sizeof url, "%s://%s:%d", cfg->tls_cert[0] ? "https" : "http",
+             strcmp(cfg->listen, "0.0.0.0") == 0 ? "127.0.0.1" : cfg->listen, port);
+    hub_deliver_set_public_url(d, url);
+}
+
 static int serve_with(const kn_config *cfg, store *st, auth_ctx *auth)
 {
     citizen_ctx citizens = {.st = st,
@@ -75,13 +98,19 @@ static int serve_with(const kn_config *cfg, store *st, auth_ctx *auth)
                                                                                : NID_ENV_TEST,
                    .public_url = cfg->public_url,
                    .deliver = NULL};
-    http_app app = {cfg, st, auth, &citizens, &hub};
-    http_server *srv = NULL;
     kn_err err;
-    if (http_server_start(&app, &srv, &err) != KN_OK) {
-        cli_error("cannot start HTTP server: %s", err.msg);
+    if (cfg->hub_delivery && deliver_start(cfg, st, &hub.deliver, &err) != KN_OK) {
+        cli_error("cannot start hub delivery: %s", err.msg);
         return CLI_EXIT_FAIL;
     }
+    http_app app = {cfg, st, auth, &citizens, &hub};
+    http_server *srv = NULL;
+    if (http_server_start(&app, &srv, &err) != KN_OK) {
+        cli_error("cannot start HTTP server: %s", err.msg);
+        hub_deliver_stop(hub.deliver);
+        return CLI_EXIT_FAIL;
+    }
+    deliver_public_url(cfg, hub.deliver, http_server_port(srv));
     kn_log(KN_LOG_INFO, "server.started", "{s:s,s:i}", "listen", cfg->listen, "port",
            http_server_port(srv));
     print_login_url(cfg, http_server_port(srv));
@@ -90,6 +119,7 @@ static int serve_with(const kn_config *cfg, store *st, auth_ctx *auth)
     int sig = wait_for_stop(&signals);
     kn_log(KN_LOG_INFO, "server.stopping", "{s:i}", "signal", sig);
     http_server_stop(srv);
+    hub_deliver_stop(hub.deliver); /* before the store closes; intake has stopped */
     kn_log(KN_LOG_INFO, "server.stopped", NULL);
     return CLI_EXIT_OK;
 }

@@ -57,6 +57,12 @@ static const struct setting settings[] = {
     NUM("lockout_threshold", lockout_threshold, "5", 1, 100, "Failed logins in a row before the account is locked."),
     NUM("lockout_s", lockout_s, "900", 1, 86400, "How long a locked account stays locked."),
     NUM("auth_cache_s", auth_cache_s, "5", 0, 300, "Seconds a proven API key, token or session is remembered; disabling a user or client takes effect within this time (0 = no cache)."),
+    BOOL("hub_delivery", hub_delivery, "true", "Run the hub's delivery engine (routing and push to EPJ destinations) in knute serve."),
+    NUM("hub_poll_ms", hub_poll_ms, "200", 10, 60000, "Idle interval of the delivery engine: how often it looks for due retries when nothing wakes it."),
+    NUM("hub_alert_after_s", hub_alert_after_s, "300", 1, 86400, "A destination failing this long without a success raises the hub.destination_down alert (log line and metric)."),
+    NUM("hub_breaker_failures", hub_breaker_failures, "5", 1, 1000, "Consecutive failed deliveries that open a destination's circuit breaker."),
+    NUM("hub_breaker_open_ms", hub_breaker_open_ms, "10000", 100, 3600000, "How long an open circuit breaker waits before one probe delivery (half-open)."),
+    NUM("hub_timeout_ms", hub_timeout_ms, "30000", 100, 600000, "Timeout of one delivery request to an EPJ (connecting takes at most 5 s of it)."),
     ENUM("environment", environment, "test", "production|test", "production rejects synthetic person numbers; test rejects real ones."),
 };
 

@@ -45,6 +45,13 @@ typedef struct kn_config {
     long lockout_threshold;
     long lockout_s;
     long auth_cache_s;                /* credential cache lifetime; 0 = off */
+    /* hub delivery engine (hub_deliver.c) */
+    int hub_delivery;                 /* run the engine in `serve`, default on */
+    long hub_poll_ms;
+    long hub_alert_after_s;
+    long hub_breaker_failures;
+    long hub_breaker_open_ms;
+    long hub_timeout_ms;
     /* deployment */
     char environment[16];             /* production | test */
 } kn_config;

@@ -332,6 +332,19 @@ static int render_queues(kn_buf *out)
     return rc;
 }
 
+#define RENDERERS_MAX 8
+static _Atomic(kn_metrics_render_fn) renderers[RENDERERS_MAX];
+
+void kn_metrics_add_renderer(kn_metrics_render_fn fn)
+{
+    for (size_t i = 0; i < RENDERERS_MAX; i++) {
+        kn_metrics_render_fn expected = NULL;
+        if (atomic_load(&renderers[i]) == fn ||
+            atomic_compare_exchange_strong(&renderers[i], &expected, fn))
+            return;
+    }
+}
+
 int kn_metrics_render(kn_buf *out)
 {
     int rc = render_http(out);
@@ -339,5 +352,10 @@ int kn_metrics_render(kn_buf *out)
         rc = render_store(out);
     if (rc == KN_OK)
         rc = render_queues(out);
+    for (size_t i = 0; i < RENDERERS_MAX && rc == KN_OK; i++) {
+        kn_metrics_render_fn fn = atomic_load(&renderers[i]);
+        if (fn)
+            rc = fn(out);
+    }
     return rc;
 }

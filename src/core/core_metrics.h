@@ -24,6 +24,12 @@ void kn_metrics_store_commit(double seconds, int batch);
 /* Set a named queue depth gauge; name must be a static string. */
 void kn_metrics_queue_depth(const char *queue, long depth);
 
+/* A module's own families (e.g. the hub's per-destination series), appended
+ * to the exposition after the fixed ones. At most 8; register once, before
+ * threads render. */
+typedef int (*kn_metrics_render_fn)(kn_buf *out);
+void kn_metrics_add_renderer(kn_metrics_render_fn fn);
+
 /* Append the exposition text to out. Returns KN_OK or a kn_buf error. */
 int kn_metrics_render(kn_buf *out);
 

@@ -156,6 +156,7 @@ struct http_req {
     kn_err async_err;
     union {           /* the pending domain operation; must outlive the suspension */
         citizen_create_op citizen_create;
+        hub_intake_op hub_intake;
     } op;
 };
 
@@ -298,5 +299,28 @@ int http_h_gain_report(http_req *req, kn_err *err);
 int http_h_nytte(http_req *req, kn_err *err);      /* http_nytte.c */
 int http_h_nytte_xlsx(http_req *req, kn_err *err);
 int http_h_fhir_validate(http_req *req, kn_err *err);
+int http_h_epj_metadata(http_req *req, kn_err *err); /* http_hub_read.c */
+int http_h_epj_search(http_req *req, kn_err *err);
+int http_h_epj_read(http_req *req, kn_err *err);
+int http_h_hub_messages(http_req *req, kn_err *err);
+int http_h_hub_process_message(http_req *req, kn_err *err); /* http_hub.c */
+int http_h_hub_intake(http_req *req, kn_err *err);
+int http_h_hub_status(http_req *req, kn_err *err);
+int http_h_hub_ack(http_req *req, kn_err *err);
+int http_h_hub_pull(http_req *req, kn_err *err);
+int http_h_hub_grants(http_req *req, kn_err *err);
+int http_h_hub_grant_add(http_req *req, kn_err *err);
+int http_h_hub_grant_remove(http_req *req, kn_err *err);
+int http_h_hub_dest_list(http_req *req, kn_err *err); /* http_hub_admin.c */
+int http_h_hub_dest_save(http_req *req, kn_err *err);
+int http_h_hub_route_list(http_req *req, kn_err *err);
+int http_h_hub_route_add(http_req *req, kn_err *err);
+int http_h_hub_route_remove(http_req *req, kn_err *err);
+int http_h_hub_dead_list(http_req *req, kn_err *err);
+int http_h_hub_dead_get(http_req *req, kn_err *err);
+int http_h_hub_dead_requeue(http_req *req, kn_err *err);
+int http_h_hub_dead_requeue_many(http_req *req, kn_err *err);
+int http_h_hub_dead_edit(http_req *req, kn_err *err);
+int http_h_hub_message_deliveries(http_req *req, kn_err *err);
 
 #endif

@@ -18,6 +18,7 @@
 #define METRICS_READERS (AUTH_ROLE_ADMIN | AUTH_ROLE_AUDITOR)
 #define CITIZENS "/api/v1/municipalities/{orgnr}/citizens"
 #define GEVINST "/api/v1/gevinst/{orgnr}"
+#define EPJ "/epj/r4/{orgnr}"
 
 /* clang-format off */
 static const http_route routes[] = {
@@ -72,6 +73,81 @@ static const http_route routes[] = {
      "The same analysis as an XLSX workbook (attachment)."},
     {"POST",   "/fhir/$validate",        http_h_fhir_validate,  HTTP_AUTH_ANY,  AUTH_ROLE_ANY,                   AUTH_ROLE_ANY, NULL,    "knute/validate",       HTTP_BODY_FHIR, 0,
      "Validate a FHIR resource or message Bundle (or a Parameters with `resource`, `profile`) against base R4 and the VKP profiles; returns the OperationOutcome (200 when it ran, 400 when the body is not JSON)."},
+    /* hub intake, status, acknowledgement and pull (http_hub.c): the route
+     * needs the client scope (and any grant); the authorisation register
+     * (clients) or admin at {orgnr} (users) is decided by hub_* */
+    {"POST",   EPJ "/$process-message",  http_h_hub_process_message, HTTP_AUTH_ANY, 0,                          0,             NULL,    "vkp/write",            HTTP_BODY_FHIR, 1048576,
+     "VKP message intake (message Bundle): validated, stored durably, deduplicated; 202 + Location of $status (200 for a duplicate); OperationOutcome; 422 with every profile issue."},
+    {"POST",   EPJ "/Bundle",            http_h_hub_intake,     HTTP_AUTH_ANY,  0,                               0,             NULL,    "vkp/write",            HTTP_BODY_FHIR, 1048576,
+     "Journaling write of a Bundle: as $process-message; register resource `Bundle`."},
+    {"POST",   EPJ "/Composition",       http_h_hub_intake,     HTTP_AUTH_ANY,  0,                               0,             NULL,    "vkp/write",            HTTP_BODY_FHIR, 1048576,
+     "Journaling write of a Composition: as $process-message; register resource `Composition`."},
+    {"POST",   EPJ "/MedicationDispense", http_h_hub_intake,    HTTP_AUTH_ANY,  0,                               0,             NULL,    "vkp/write",            HTTP_BODY_FHIR, 1048576,
+     "Journaling write of a MedicationDispense: as $process-message; register resource `MedicationDispense`."},
+    {"GET",    EPJ "/Bundle",            http_h_hub_pull,       HTTP_AUTH_ANY,  0,                               0,             NULL,    "vkp/read",             HTTP_BODY_NONE, 0,
+     "Pull mode: the receiver's messages as a searchset Bundle (_lastUpdated=gt|ge, _tag:not=journaled, _count, next link with _cursor); read ones become delivered; audited."},
+    {"GET",    EPJ "/{type}/{id}/$status", http_h_hub_status,   HTTP_AUTH_ANY,  0,                               0,             NULL,    "vkp/read",             HTTP_BODY_NONE, 0,
+     "Status of a message as a FHIR Task (registered=requested, delivered=in-progress, journaled=completed, failed) for its sender, the receiver's readers and admins; audited."},
+    {"POST",   EPJ "/{type}/{id}/$journaling-acknowledged", http_h_hub_ack, HTTP_AUTH_ANY, 0,                     0,             NULL,    "vkp/read",             HTTP_BODY_NONE, 0,
+     "The EPJ confirms journaling: status journaled (idempotent); the Task; audited."},
+    /* the authorisation register: admins of the receiver (checked by hub_grant_*) */
+    {"GET",    "/api/v1/hub/grants",     http_h_hub_grants,     HTTP_AUTH_ANY,  AUTH_ROLE_ADMIN,                 0,             NULL,    "knute/admin",          HTTP_BODY_NONE, 0,
+     "The hub's authorisation register (receiver): which client may read/write which resource."},
+    {"POST",   "/api/v1/hub/grants",     http_h_hub_grant_add,  HTTP_AUTH_ANY,  AUTH_ROLE_ADMIN,                 0,             NULL,    "knute/admin",          HTTP_BODY_JSON, 4096,
+     "Add a register grant {client (id or name), receiver, resource (* or a type), access read|write}; 201; audited."},
+    {"DELETE", "/api/v1/hub/grants",     http_h_hub_grant_remove, HTTP_AUTH_ANY, AUTH_ROLE_ADMIN,                0,             NULL,    "knute/admin",          HTTP_BODY_NONE, 0,
+     "Remove a register grant (client, receiver, resource, access as query parameters); 204; audited."},
+    /* hub read interfaces (hub_read.h): access by the authorisation register
+     * (clients) or a municipal role (users) is decided by hub_read; audited */
+    {"GET",    "/fhir/metadata",         http_h_epj_metadata,   HTTP_AUTH_NONE, 0,                               0,             NULL,    NULL,                   HTTP_BODY_NONE, 0,
+     "CapabilityStatement (FHIR 4.0.1) generated from this route table; no authentication."},
+    {"GET",    EPJ "/metadata",          http_h_epj_metadata,   HTTP_AUTH_NONE, 0,                               0,             NULL,    NULL,                   HTTP_BODY_NONE, 0,
+     "CapabilityStatement of the VKP interface of a receiver; no authentication."},
+    {"GET",    EPJ "/Patient",              http_h_epj_search,     HTTP_AUTH_ANY,  0,                               0,             NULL,    "vkp/read",             HTTP_BODY_NONE, 0,
+     "Search Patient (identifier, name, _id; from the citizen register): searchset Bundle, _count and next links; audited."},
+    {"GET",    EPJ "/Patient/{id}",         http_h_epj_read,       HTTP_AUTH_ANY,  0,                               0,             NULL,    "vkp/read",             HTTP_BODY_NONE, 0,
+     "Read one Patient by id; audited."},
+    {"GET",    EPJ "/EpisodeOfCare",        http_h_epj_search,     HTTP_AUTH_ANY,  0,                               0,             NULL,    "vkp/read",             HTTP_BODY_NONE, 0,
+     "Search EpisodeOfCare (patient, type, date, _id): searchset Bundle, _count and next links; audited."},
+    {"GET",    EPJ "/EpisodeOfCare/{id}",   http_h_epj_read,       HTTP_AUTH_ANY,  0,                               0,             NULL,    "vkp/read",             HTTP_BODY_NONE, 0,
+     "Read one EpisodeOfCare by id; audited."},
+    {"GET",    EPJ "/CarePlan",             http_h_epj_search,     HTTP_AUTH_ANY,  0,                               0,             NULL,    "vkp/read",             HTTP_BODY_NONE, 0,
+     "Search CarePlan (patient, subject, date, category, _id): searchset Bundle, _count and next links; audited."},
+    {"GET",    EPJ "/CarePlan/{id}",        http_h_epj_read,       HTTP_AUTH_ANY,  0,                               0,             NULL,    "vkp/read",             HTTP_BODY_NONE, 0,
+     "Read one CarePlan by id; audited."},
+    {"GET",    EPJ "/Composition",          http_h_epj_search,     HTTP_AUTH_ANY,  0,                               0,             NULL,    "vkp/read",             HTTP_BODY_NONE, 0,
+     "Search Composition (patient, subject, date, type, category, _id): searchset Bundle, _count and next links; audited."},
+    {"GET",    EPJ "/Composition/{id}",     http_h_epj_read,       HTTP_AUTH_ANY,  0,                               0,             NULL,    "vkp/read",             HTTP_BODY_NONE, 0,
+     "Read one Composition by id; audited."},
+    {"GET",    EPJ "/Observation",          http_h_epj_search,     HTTP_AUTH_ANY,  0,                               0,             NULL,    "vkp/read",             HTTP_BODY_NONE, 0,
+     "Search Observation (patient, subject, date, code, category, _id): searchset Bundle, _count and next links; audited."},
+    {"GET",    EPJ "/Observation/{id}",     http_h_epj_read,       HTTP_AUTH_ANY,  0,                               0,             NULL,    "vkp/read",             HTTP_BODY_NONE, 0,
+     "Read one Observation by id; audited."},
+    {"GET",    "/api/v1/hub/messages",   http_h_hub_messages,   HTTP_AUTH_ANY,  AUTH_ROLE_ADMIN,                 0,             NULL,    "knute/admin",          HTTP_BODY_NONE, 0,
+     "Messages of a receiver without bodies (receiver, status, after, limit) for its admins; audited."},
+    /* hub delivery administration (http_hub_admin.c): admins of the receiver, decided by hub_admin */
+    {"GET",    "/api/v1/hub/destinations", http_h_hub_dest_list, HTTP_AUTH_ANY,  AUTH_ROLE_ADMIN,                 0,             NULL,    "knute/admin",          HTTP_BODY_NONE, 0,
+     "EPJ destinations of a receiver (receiver); secrets are never returned (has_secret)."},
+    {"POST",   "/api/v1/hub/destinations", http_h_hub_dest_save, HTTP_AUTH_ANY,  AUTH_ROLE_ADMIN,                 0,             NULL,    "knute/admin",          HTTP_BODY_JSON, 8192,
+     "Create (201) or update (with id) a destination: receiver, name, mode push|pull, url, auth none|bearer|mtls, secret, cert_file, key_file, ca_file, max_concurrency, max_attempts (0 = forever), backoff_base_ms, backoff_max_ms; audited."},
+    {"GET",    "/api/v1/hub/routes",     http_h_hub_route_list, HTTP_AUTH_ANY,  AUTH_ROLE_ADMIN,                 0,             NULL,    "knute/admin",          HTTP_BODY_NONE, 0,
+     "Routing table of a receiver (receiver): event or * -> destination."},
+    {"POST",   "/api/v1/hub/routes",     http_h_hub_route_add,  HTTP_AUTH_ANY,  AUTH_ROLE_ADMIN,                 0,             NULL,    "knute/admin",          HTTP_BODY_JSON, 4096,
+     "Add a route {receiver, event, dest_id}; 201; audited."},
+    {"DELETE", "/api/v1/hub/routes",     http_h_hub_route_remove, HTTP_AUTH_ANY,  AUTH_ROLE_ADMIN,                 0,             NULL,    "knute/admin",          HTTP_BODY_NONE, 0,
+     "Remove a route (receiver, event, dest_id in the query); 204; audited."},
+    {"GET",    "/api/v1/hub/dead",       http_h_hub_dead_list,  HTTP_AUTH_ANY,  AUTH_ROLE_ADMIN,                 0,             NULL,    "knute/admin",          HTTP_BODY_NONE, 0,
+     "Dead-letter queue of a receiver, oldest first (receiver, offset, limit)."},
+    {"POST",   "/api/v1/hub/dead/requeue", http_h_hub_dead_requeue_many, HTTP_AUTH_ANY,  AUTH_ROLE_ADMIN,                 0,             NULL,    "knute/admin",          HTTP_BODY_JSON, 65536,
+     "Requeue many dead deliveries {ids: [...]}; audited."},
+    {"GET",    "/api/v1/hub/dead/{id}",  http_h_hub_dead_get,   HTTP_AUTH_ANY,  AUTH_ROLE_ADMIN,                 0,             NULL,    "knute/admin",          HTTP_BODY_NONE, 0,
+     "One delivery with its attempts, destination and message body (the inspector); audited."},
+    {"POST",   "/api/v1/hub/dead/{id}/requeue", http_h_hub_dead_requeue, HTTP_AUTH_ANY,  AUTH_ROLE_ADMIN,                 0,             NULL,    "knute/admin",          HTTP_BODY_NONE, 0,
+     "Requeue one dead delivery (attempts reset, due now, message registered); audited."},
+    {"POST",   "/api/v1/hub/dead/{id}/edit-requeue", http_h_hub_dead_edit, HTTP_AUTH_ANY,  AUTH_ROLE_ADMIN,                 0,             NULL,    "knute/admin",          HTTP_BODY_FHIR, 1048576,
+     "Replace the message body (VKP-validated, same idempotency key; 422 with the OperationOutcome otherwise) and requeue; audited."},
+    {"GET",    "/api/v1/hub/messages/{id}/deliveries", http_h_hub_message_deliveries, HTTP_AUTH_ANY,  AUTH_ROLE_ADMIN,                 0,             NULL,    "knute/admin",          HTTP_BODY_NONE, 0,
+     "Deliveries of a message (one per destination), each with every attempt."},
 };
 /* clang-format on */
 

@@ -64,6 +64,9 @@ typedef struct hub_intake_op {
     int dup;                      /* 1 after commit when the key was seen before */
     store_audit audit;
     fhir_outcome outcome;         /* validation issues (warnings even when valid) */
+    hub_ctx *hub;                 /* set by submit */
+    store_done_fn done;           /* set by submit: the caller's completion */
+    void *cls;
 } hub_intake_op;
 
 /* Validate and authorise; fill op. Returns KN_OK, or: KN_ENOTFOUND unknown
@@ -98,6 +101,57 @@ int hub_status_get(hub_ctx *hub, const auth_principal *who, const char *receiver
 int hub_acknowledge(hub_ctx *hub, const auth_principal *who, const char *receiver, const char *id,
                     const char *request_id, kn_err *err);
 
+/* The register's decision, shared by intake, status, acknowledgement, pull
+ * and the read interfaces: KN_OK when who is a machine client the register
+ * lets `access` ("read" | "write") `resource` of receiver, or a user who is
+ * admin at the receiver; else KN_EFORBIDDEN with the reason. */
+int hub_allowed(hub_ctx *hub, const auth_principal *who, const char *receiver,
+                const char *resource, const char *access, kn_err *err);
+
+/* Pull mode: the EPJ (a client with read access to the receiver's "Bundle"
+ * in the register, or an admin of the receiver) reads unacknowledged
+ * messages, oldest first by (updated_at, seq), with their bodies. The read is
+ * audited ("hub.pull") before the data is returned, and each message still
+ * registered becomes delivered ("hub.message.delivered"; updated_at stays,
+ * so cursor paging is stable). *list is from message_list: free it with
+ * store_hub_message_list_free(). KN_ENOTFOUND unknown receiver; KN_EFORBIDDEN. */
+typedef struct hub_pull_req {
+    const auth_principal *who;
+    const char *receiver;
+    const char *kind;             /* NULL = every kind */
+    int not_status;               /* 0, or e.g. HUB_JOURNALED for _tag:not=journaled */
+    int64_t after_updated;        /* cursor (ms): updated_at > after_updated, or equal and */
+    int64_t after_seq;            /* seq > after_seq (INT64_MAX: strictly after the instant) */
+    size_t limit;                 /* 1..HUB_PULL_MAX */
+    const char *request_id;
+} hub_pull_req;
+
+#define HUB_PULL_MAX 100
+
+int hub_pull(hub_ctx *hub, const hub_pull_req *q, store_hub_message **list, size_t *n, kn_err *err);
+
+/* ---- the authorisation register (hub_register.c) ----
+ * Which client may read / write which resource of which receiver. Changes
+ * and listings need admin at the receiver municipality (clients also the
+ * "knute/admin" scope); who NULL is the local operator (CLI). Changes are
+ * audited ("hub.grant.add" / "hub.grant.remove"). g->client_id may hold the
+ * client's id or its name; it is resolved to the id (KN_ENOTFOUND when no
+ * such client). resource: "*" or a FHIR resource type; access "read" or
+ * "write" (KN_EINVAL otherwise). KN_ENOTFOUND for an unknown receiver. */
+int hub_grant_add(hub_ctx *hub, const auth_principal *who, store_hub_grant *g,
+                  const char *request_id, kn_err *err);
+int hub_grant_remove(hub_ctx *hub, const auth_principal *who, store_hub_grant *g,
+                     const char *request_id, kn_err *err);
+/* receiver NULL: every receiver (only who NULL, or the admin's own receivers).
+ * *list is malloc'd; free() it. */
+int hub_grant_list(hub_ctx *hub, const auth_principal *who, const char *receiver,
+                   store_hub_grant **list, size_t *n, kn_err *err);
+
+/* Status as text ("registered", "delivered", "journaled", "failed"), and
+ * back (0 when unknown). */
+const char *hub_status_name(int status);
+int hub_status_parse(const char *name);
+
 /* ---- delivery engine (hub_deliver*.c) ---- */
 
 typedef struct hub_deliver_opts {
@@ -106,11 +160,15 @@ typedef struct hub_deliver_opts {
     int breaker_failures;         /* consecutive failures that open the circuit (default 5) */
     int breaker_open_ms;          /* how long it stays open before a half-open probe (default 10000) */
     const char *public_url;       /* Knute's own base URL, sent to EPJs as the acknowledgement URL */
+    int timeout_ms;               /* whole request to an EPJ (default 30000; connect at most 5000) */
 } hub_deliver_opts;
 
 /* Start the engine thread (router + libcurl multi). *out is owned by the
  * caller and stopped with hub_deliver_stop(). */
 int hub_deliver_start(store *st, const hub_deliver_opts *opts, hub_deliver **out, kn_err *err);
+
+/* Replace the acknowledgement base URL (e.g. once the port is known). Any thread. */
+void hub_deliver_set_public_url(hub_deliver *d, const char *public_url);
 
 /* Something new was committed: route and deliver soon. Cheap; any thread. */
 void hub_deliver_notify(hub_deliver *d);

@@ -293,6 +293,7 @@ struct store_ops {
     /* The hub (store_hub.h): messages and register, and the outbox. */
     const struct store_hub_ops *hub;
     const struct store_outbox_ops *outbox;
+    const struct store_hubread_ops *hubread; /* read interfaces: resource index, patients */
 };
 
 struct store {

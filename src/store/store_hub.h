@@ -88,7 +88,8 @@ typedef struct store_hub_filter {
 } store_hub_filter;
 
 struct store_hub_ops {
-    /* Intake: insert msg (id, seq, created/updated set by the store) with its
+    /* Intake: insert msg (seq, created/updated set by the store; id too when
+     * msg->id is empty, else the caller's new id is kept) with its
      * audit event in one transaction. When (sender_client, receiver, kind,
      * idem_key) exists already nothing is written and *dup is set to 1 with
      * the original's id/status/seq filled into msg (body untouched). The done
@@ -104,9 +105,17 @@ struct store_hub_ops {
     int (*message_list)(store *st, const store_hub_filter *f, int with_body, store_hub_message **list,
                         size_t *n, kn_err *err);
     /* Status change with its audit event, durable. KN_ENOTFOUND when absent;
-     * KN_ECONFLICT when the transition is not allowed (journaled is final). */
+     * KN_ECONFLICT when the transition is not allowed (journaled is final).
+     * Setting the current status again is KN_OK and writes nothing. */
     int (*message_set_status)(store *st, const char *id, int status, const store_audit *audit,
                               kn_err *err);
+    /* Pull mode: the EPJ has read these messages. Each one still registered
+     * becomes delivered, with its own audit event (a copy of *audit naming the
+     * message), in one transaction. updated_at is NOT changed, so reading
+     * never moves a message in the _lastUpdated cursor order. *changed (may
+     * be NULL) = messages that became delivered. */
+    int (*message_pulled)(store *st, const char *const *ids, size_t n, const store_audit *audit,
+                          size_t *changed, kn_err *err);
     /* Authorisation register. */
     int (*grant_put)(store *st, const store_hub_grant *g, const store_audit *audit, kn_err *err);
     int (*grant_delete)(store *st, const store_hub_grant *g, const store_audit *audit, kn_err *err);
@@ -199,10 +208,117 @@ struct store_outbox_ops {
      * Audited. KN_ECONFLICT when the delivery is not dead. */
     int (*delivery_requeue)(store *st, const char *delivery_id, const char *new_body,
                             size_t new_body_len, const store_audit *audit, kn_err *err);
+    /* The same write, answered later (the delivery engine's form): the store
+     * copies d, a and audit; done(cls, status, err) is called once after the
+     * commit, on the writer thread (see store_done_fn). KN_OK = queued. */
+    int (*delivery_result_async)(store *st, const store_hub_delivery *d,
+                                 const store_hub_attempt *a, int success, int dead,
+                                 int64_t next_at, const store_audit *audit, store_done_fn done,
+                                 void *cls, kn_err *err);
+    /* One delivery by id. KN_ENOTFOUND when absent. */
+    int (*delivery_get)(store *st, const char *id, store_hub_delivery *out, kn_err *err);
+    /* Gauges: pending and dead deliveries, messages not yet routed. */
+    int (*counts)(store *st, int64_t *pending, int64_t *dead, int64_t *unrouted, kn_err *err);
 };
 
 /* Free a message's body (NULL-safe), and a list from message_list. */
 void store_hub_message_free(store_hub_message *msg);
 void store_hub_message_list_free(store_hub_message *list, size_t n);
+
+/* ---- read interfaces: the index of resources inside hub messages ----
+ * (st->ops->hubread; store_sqlite_hubread.c; domain side src/hub/hub_read.h)
+ *
+ * The hub's FHIR read interfaces (/epj/r4/{orgnr}/Composition, Observation,
+ * EpisodeOfCare, CarePlan) answer from an index of the resources carried by
+ * stored messages. The index trails the message table: `pending` hands out
+ * messages after its cursor (by seq), the caller extracts their resources and
+ * `index_put` writes them and moves the cursor in one durable transaction. A
+ * resource id seen again (a later message) replaces the stored version and
+ * keeps its place. Patients are read from the citizen register. */
+
+#define STORE_HUBREAD_ID_LEN 65          /* FHIR id: up to 64 chars */
+#define STORE_HUBREAD_TOKENS 8           /* token values indexed per resource */
+#define STORE_HUBREAD_PAGE_MAX 200
+
+/* A message to index (body owned: free the list with store_hubread_msg_list_free). */
+typedef struct store_hubread_msg {
+    int64_t seq;
+    char id[33];
+    char receiver[10];
+    char *body;
+    size_t body_len;
+} store_hubread_msg;
+
+/* One token value of a resource: search parameter, system and code. */
+typedef struct store_hubread_token {
+    char param[16];                       /* "code", "category", "type" */
+    char system[128];                     /* "" when the coding has none (or a text) */
+    char code[128];
+} store_hubread_token;
+
+/* One indexed resource. tokens are written, never read back. */
+typedef struct store_hubread_res {
+    int64_t seq;                          /* index position, increasing: the page cursor */
+    char receiver[10];
+    char type[32];
+    char id[STORE_HUBREAD_ID_LEN];
+    char patient_system[128];             /* subject/patient identifier; "" when none */
+    char patient_value[64];
+    char date[40];                        /* FHIR date/dateTime as written; "" when none */
+    char message_id[33];
+    int64_t msg_seq;
+    size_t ntokens;
+    store_hubread_token tokens[STORE_HUBREAD_TOKENS];
+    char *body;                           /* resource JSON; owned (reads), borrowed (writes) */
+    size_t body_len;
+} store_hubread_res;
+
+/* A token condition: param and code required; system NULL = any system. */
+typedef struct store_hubread_match {
+    const char *param, *system, *code;
+} store_hubread_match;
+
+/* Search of the index. Dates compare at the precision of the given value
+ * (its length): "2025-03" ge/le matches every day of March. */
+typedef struct store_hubread_query {
+    const char *receiver;                 /* required */
+    const char *type;                     /* required */
+    const char *id;                       /* NULL = any */
+    const char *patient_system;           /* NULL = any */
+    const char *patient_value;            /* NULL = any */
+    size_t nmatch;                        /* 0..2 */
+    store_hubread_match match[2];
+    const char *date_ge, *date_gt, *date_le, *date_lt; /* NULL = unbounded */
+    int64_t after_seq;                    /* cursor: seq > after_seq */
+    size_t limit;                         /* 1..STORE_HUBREAD_PAGE_MAX */
+} store_hubread_query;
+
+/* Patients of a municipality from the citizen register. */
+typedef struct store_hubread_patient_query {
+    const char *municipality;             /* required */
+    const char *id;                       /* citizen id, NULL = any */
+    const char *nin;                      /* NULL = any */
+    const char *name;                     /* prefix of given or family name (ASCII case-folded); NULL = any */
+    const char *after_id;                 /* cursor: id > after_id; NULL = from the start */
+    size_t limit;                         /* 1..STORE_HUBREAD_PAGE_MAX */
+} store_hubread_patient_query;
+
+struct store_hubread_ops {
+    /* Up to limit messages after the index cursor, by seq, with bodies. */
+    int (*pending)(store *st, size_t limit, store_hubread_msg **list, size_t *n, kn_err *err);
+    /* Upsert rows (bodies copied) and move the cursor to upto_seq (never
+     * backwards), one durable transaction. */
+    int (*index_put)(store *st, const store_hubread_res *rows, size_t n, int64_t upto_seq,
+                     kn_err *err);
+    /* Page of indexed resources ordered by seq; free with store_hubread_list_free(). */
+    int (*search)(store *st, const store_hubread_query *q, store_hubread_res **list, size_t *n,
+                  kn_err *err);
+    /* Page of citizens ordered by id; *list is one malloc'd array (free()). */
+    int (*patient_search)(store *st, const store_hubread_patient_query *q, store_citizen **list,
+                          size_t *n, kn_err *err);
+};
+
+void store_hubread_msg_list_free(store_hubread_msg *list, size_t n);   /* NULL-safe */
+void store_hubread_list_free(store_hubread_res *list, size_t n);       /* NULL-safe */
 
 #endif

@@ -158,6 +158,9 @@ static const struct store_ops sq_ops = {
     .gain_measure_list = sq_gain_measure_list,
     .audit_append = sq_audit_append,
     .audit_list = sq_audit_list,
+    .hub = &sq_hub_ops,
+    .hubread = &sq_hubread_ops,
+    .outbox = &sq_outbox_ops,
 };
 
 static int opt_or(int value, int fallback, int max)

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SQ_CACHE_MAX 64 /* distinct cached statements per connection */
+#define SQ_CACHE_MAX 128 /* distinct cached statements per connection */
 #define SQ_READERS_MAX 64
 #define SQ_BATCH_DEFAULT 1000
 #define SQ_READERS_DEFAULT 8
@@ -248,6 +248,16 @@ int sq_gain_plan_list(store *st, const char *municipality, store_gain_plan **lis
 int sq_gain_measure_add(store *st, store_gain_measure *m, const store_audit *audit, kn_err *err);
 int sq_gain_measure_list(store *st, const char *municipality, const char *plan_id,
                          const char *citizen_id, store_gain_measure **list, size_t *n, kn_err *err);
+
+/* The hub's messages and register (store_sqlite_hub.c). */
+extern const struct store_hub_ops sq_hub_ops;
+
+/* The hub outbox (store_sqlite_outbox.c): its ops table and migration 4. */
+extern const struct store_outbox_ops sq_outbox_ops;
+extern const char sq_outbox_schema_sql[];
+
+/* The hub read interfaces (store_sqlite_hubread.c): resource index, patient search. */
+extern const struct store_hubread_ops sq_hubread_ops;
 
 int sq_audit_append(store *st, const store_audit *event, kn_err *err);
 int sq_audit_list(store *st, const store_audit_filter *filter, store_audit **list, size_t *n,

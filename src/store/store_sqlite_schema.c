@@ -147,6 +147,64 @@ static const migration migrations[] = {
      " WHERE kind = 1;"
      "CREATE INDEX gain_measurements_by_plan ON gain_measurements(municipality, plan_id,"
      " citizen_id, period_start);"},
+    /* the hub (knutepunkt): messages (the router's inbox) and the authorisation
+     * register; times in ms; seq orders cursor pages and the router */
+    {3, "hub",
+     "CREATE TABLE hub_messages ("
+     " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+     " id TEXT NOT NULL UNIQUE,"
+     " receiver TEXT NOT NULL,"
+     " sender_client TEXT NOT NULL,"
+     " kind TEXT NOT NULL,"
+     " event TEXT NOT NULL DEFAULT '',"
+     " idem_key TEXT NOT NULL,"
+     " patient_key TEXT NOT NULL DEFAULT '',"
+     " status INTEGER NOT NULL CHECK (status BETWEEN 1 AND 4),"
+     " routed INTEGER NOT NULL DEFAULT 0,"
+     " created_at INTEGER NOT NULL,"
+     " updated_at INTEGER NOT NULL,"
+     " body TEXT NOT NULL,"
+     " UNIQUE (sender_client, receiver, kind, idem_key));"
+     "CREATE INDEX hub_messages_receiver ON hub_messages(receiver, updated_at, seq);"
+     "CREATE INDEX hub_messages_unrouted ON hub_messages(seq) WHERE routed = 0;"
+     "CREATE TABLE hub_grants ("
+     " client_id TEXT NOT NULL REFERENCES clients(id) ON DELETE CASCADE,"
+     " receiver TEXT NOT NULL,"
+     " resource TEXT NOT NULL,"
+     " access TEXT NOT NULL CHECK (access IN ('read', 'write')),"
+     " created_at INTEGER NOT NULL,"
+     " PRIMARY KEY (client_id, receiver, resource, access));"
+     "CREATE INDEX hub_grants_receiver ON hub_grants(receiver, client_id);"},
+    /* hub outbox: destinations, routes, deliveries, attempts (store_sqlite_outbox.c) */
+    {4, "outbox", sq_outbox_schema_sql},
+    /* hub read interfaces: the resources inside hub messages, indexed for
+     * FHIR search (hub_index.c); hub_read_state holds the last message seq
+     * indexed. Tokens: one row per coding (param, system, code). */
+    {5, "hub_resources",
+     "CREATE TABLE hub_resources ("
+     " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+     " receiver TEXT NOT NULL,"
+     " type TEXT NOT NULL,"
+     " res_id TEXT NOT NULL,"
+     " patient_system TEXT NOT NULL DEFAULT '',"
+     " patient_value TEXT NOT NULL DEFAULT '',"
+     " date TEXT NOT NULL DEFAULT '',"
+     " message_id TEXT NOT NULL,"
+     " msg_seq INTEGER NOT NULL,"
+     " body TEXT NOT NULL,"
+     " UNIQUE (receiver, type, res_id));"
+     "CREATE INDEX hub_resources_patient ON hub_resources(receiver, type, patient_value, seq);"
+     "CREATE TABLE hub_resource_tokens ("
+     " res_seq INTEGER NOT NULL REFERENCES hub_resources(seq) ON DELETE CASCADE,"
+     " param TEXT NOT NULL,"
+     " system TEXT NOT NULL,"
+     " code TEXT NOT NULL);"
+     "CREATE INDEX hub_resource_tokens_seq ON hub_resource_tokens(res_seq);"
+     "CREATE INDEX hub_resource_tokens_code ON hub_resource_tokens(param, code, res_seq);"
+     "CREATE TABLE hub_read_state ("
+     " id INTEGER PRIMARY KEY CHECK (id = 1),"
+     " last_seq INTEGER NOT NULL);"
+     "INSERT INTO hub_read_state(id, last_seq) VALUES (1, 0);"},
 };
 
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
