@@ -11,6 +11,8 @@
 #   blackbox.vkp_drift   tests/fhir/test_vkp_drift.py   VKP rules = the package (../shared/vkp)
 #   blackbox.hub_read    tests/hub/test_hub_read.py     hub read interfaces, /metadata, paging, register, audit
 #   blackbox.hub_intake  tests/hub/test_hub_intake.py   hub intake, dedup, bad input, status, pull, ack, register
+#   blackbox.hub_delivery tests/hub/test_hub_delivery.py delivery to epj-sim, EPJ down 30 s, poison/DLQ, breaker, alert
+#   blackbox.hub_kill9   tests/hub/test_hub_kill9.py    kill -9 under load: no acknowledged message lost or delivered under two ids
 #   blackbox.browser     tests/browser/run_with_server.py + node --test tests/browser/
 #
 # All carry the label `blackbox`: ctest -L blackbox. The suites are Python 3
@@ -61,6 +63,12 @@ knute_blackbox_test(hub_read 300
   ${Python3_EXECUTABLE} ${KNUTE_BB_DIR}/hub/test_hub_read.py ${KNUTE_BB_ARGS})
 knute_blackbox_test(hub_intake 300
   ${Python3_EXECUTABLE} ${KNUTE_BB_DIR}/hub/test_hub_intake.py ${KNUTE_BB_ARGS})
+knute_blackbox_test(hub_delivery 300
+  ${Python3_EXECUTABLE} ${KNUTE_BB_DIR}/hub/test_hub_delivery.py ${KNUTE_BB_ARGS})
+knute_blackbox_test(hub_kill9 300
+  ${Python3_EXECUTABLE} ${KNUTE_BB_DIR}/hub/test_hub_kill9.py ${KNUTE_BB_ARGS})
+# Like the durability test: SIGKILL under load, kept apart from the other suites.
+set_tests_properties(blackbox.hub_kill9 PROPERTIES RUN_SERIAL TRUE)
 knute_blackbox_test(durability 300
   ${Python3_EXECUTABLE} ${KNUTE_BB_DIR}/durability/test_kill9.py ${KNUTE_BB_ARGS})
 # The kill -9 test and the HTTP suite both load the machine; keep them apart.

@@ -41,6 +41,7 @@
 #define DEST_RELOAD_MS 2000
 #define GAUGE_MS 1000
 #define DEST_MAX 64
+#define WRITE_FAIL_HOLD_MS 5000
 
 int64_t (*hub_clock_ms)(void) = kn_now_ms;
 
@@ -66,6 +67,8 @@ typedef struct slot {
     int64_t started_ms, started_mono;
     char errbuf[CURL_ERROR_SIZE];
     atomic_int recorded;     /* set by the store's done (writer thread) */
+    atomic_int write_failed; /* the result was not written: hold the delivery back */
+    int64_t hold_until;      /* ms; a slot whose write failed stays "in flight" until then */
 } slot;
 
 struct hub_deliver {
@@ -263,6 +266,8 @@ static void recorded_done(void *cls, int status, const kn_err *err)
         kn_log(KN_LOG_ERROR, "hub.result_write_failed", "{s:s, s:s}", "delivery", s->d.id,
                "reason", err ? err->msg : "");
     hub_deliver *e = s->eng;
+    if (status != KN_OK)
+        atomic_store(&s->write_failed, 1);
     /* engine_free takes done_mu before freeing the multi handle, so the
      * wake-up never touches a freed engine; s may be freed once recorded */
     pthread_mutex_lock(&e->done_mu);
@@ -395,13 +400,29 @@ static void read_finished(hub_deliver *e)
     }
 }
 
+/* A slot whose result is answered may go; one whose write failed is held
+ * (still "in flight", so not restarted) for WRITE_FAIL_HOLD_MS: the store is
+ * in trouble, and a tight loop of re-sends would not help it. */
+static int slot_done(slot *s, int64_t now, int stopping)
+{
+    if (s->state != SLOT_RECORDING || !atomic_load(&s->recorded))
+        return 0;
+    if (stopping || !atomic_load(&s->write_failed))
+        return 1;
+    if (!s->hold_until)
+        s->hold_until = now + WRITE_FAIL_HOLD_MS;
+    return now >= s->hold_until;
+}
+
 /* Free the slots whose result is committed. Returns how many. */
 static int reap_recorded(hub_deliver *e)
 {
     int n = 0;
+    int64_t now = hub_clock_ms();
+    int stopping = atomic_load(&e->stop);
     for (slot **p = &e->slots; *p;) {
         slot *s = *p;
-        if (s->state == SLOT_RECORDING && atomic_load(&s->recorded)) {
+        if (slot_done(s, now, stopping)) {
             *p = s->next;
             slot_free(s);
             n++;

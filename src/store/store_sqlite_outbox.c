@@ -121,9 +121,11 @@ static const char SQL_DUE[] =
     " AND (d.patient_key = '' OR NOT EXISTS (SELECT 1 FROM hub_deliveries p"
     " WHERE p.dest_id = d.dest_id AND p.patient_key = d.patient_key AND p.status = 1"
     " AND p.seq < d.seq)) ORDER BY d.seq LIMIT ?3";
+/* n continues across requeues (attempts restarts at 0; the history stays) */
 static const char SQL_ATTEMPT_INSERT[] =
     "INSERT INTO hub_attempts(delivery_id, n, started_at, duration_ms, http_status, error)"
-    " VALUES (?, ?, ?, ?, ?, ?)";
+    " VALUES (?1, coalesce((SELECT max(n) FROM hub_attempts WHERE delivery_id = ?1), 0) + 1"
+    " + 0 * ?2, ?3, ?4, ?5, ?6)";
 static const char SQL_DELIVERY_DONE[] =
     "UPDATE hub_deliveries SET status = 2, attempts = attempts + 1, last_error = '',"
     " updated_at = ?2 WHERE id = ?1 AND status = 1";

@@ -57,6 +57,7 @@ test('Knute web UI: Meldinger (knutepunkt)', { timeout: 180000 }, async (t) => {
       const d = await dest.json();
       const route = await s.call('POST', '/api/v1/hub/routes', { receiver: MUNI, event: '*', dest_id: d.id });
       deliveriesApi = route.ok;
+      t.diagnostic(`delivery API: destination ${dest.status}, route ${route.status}`);
     }
     for (let i = 0; i < MESSAGES; i++) {
       const r = await s.call('POST', `/epj/r4/${MUNI}/$process-message`, freshMessage(), 'application/fhir+json');

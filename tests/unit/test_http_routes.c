@@ -123,7 +123,10 @@ static void test_route_table_rules(void **state)
         const http_route *r = &table[i];
         int public_route =
             strcmp(r->pattern, "/healthz") == 0 || strcmp(r->pattern, "/readyz") == 0 ||
-            (strcmp(r->pattern, "/api/v1/session") == 0 && strcmp(r->method, "POST") == 0);
+            (strcmp(r->pattern, "/api/v1/session") == 0 && strcmp(r->method, "POST") == 0) ||
+            /* FHIR CapabilityStatement, public as FHIR servers commonly are */
+            strcmp(r->pattern, "/fhir/metadata") == 0 ||
+            strcmp(r->pattern, "/epj/r4/{orgnr}/metadata") == 0;
         assert_int_equal(r->auth == HTTP_AUTH_NONE, public_route);
         if (r->org_param) {
             char want[40];

@@ -108,7 +108,7 @@ function deliveryBlock(d) {
       pill(DELIVERY[d.status] || [String(d.status || EMPTY), 'pill-muted'])),
     h('p', { class: 'muted' }, `${count} forsøk`,
       d.last_error ? ` – siste feil: ${d.last_error}` : '',
-      d.next_at ? ` – neste forsøk ${when(d.next_at)}` : ''),
+      (d.next_at_ms ?? d.next_at) ? ` – neste forsøk ${when(d.next_at_ms ?? d.next_at)}` : ''),
     table('hub-attempts', 'Forsøk', ['Nr.', 'Startet', 'Varighet', 'HTTP', 'Resultat'],
       attemptsOf(d).map(attemptRow), 'Ingen forsøk ennå.'));
 }
