@@ -115,9 +115,15 @@ static const char SQL_DELIVERY_INSERT[] =
     "INSERT INTO hub_deliveries(id, message_id, dest_id, patient_key, status, attempts, next_at,"
     " last_error, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, 1, 0, ?5, '', ?5, ?5)";
 static const char SQL_MARK_ROUTED[] = "UPDATE hub_messages SET routed = 1 WHERE id = ?1";
+/* Candidates are the oldest DUE_WINDOW pending deliveries of the destination
+ * (an index range), so a backlog of one patient costs at most that many probes
+ * instead of a scan of the whole backlog; heads further back come into the
+ * window as the older ones finish. */
+#define DUE_WINDOW "2000"
 static const char SQL_DUE[] =
-    "SELECT " DELIVERY_COLS " FROM hub_deliveries d"
-    " WHERE d.dest_id = ?1 AND d.status = 1 AND d.next_at <= ?2"
+    "SELECT " DELIVERY_COLS " FROM (SELECT * FROM hub_deliveries WHERE dest_id = ?1 AND status = 1"
+    " ORDER BY seq LIMIT " DUE_WINDOW ") d"
+    " WHERE d.next_at <= ?2"
     " AND (d.patient_key = '' OR NOT EXISTS (SELECT 1 FROM hub_deliveries p"
     " WHERE p.dest_id = d.dest_id AND p.patient_key = d.patient_key AND p.status = 1"
     " AND p.seq < d.seq)) ORDER BY d.seq LIMIT ?3";
