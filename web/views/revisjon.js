@@ -15,11 +15,40 @@ const ACTIONS = [
   ['citizen.list', 'Listet innbyggere'],
   ['citizen.read', 'Leste innbygger'],
   ['citizen.create', 'Registrerte innbygger'],
+  ['hub.intake', 'Mottok melding'],
+  ['hub.intake.duplicate', 'Mottok duplikat av melding'],
+  ['hub.status.read', 'Leste meldingsstatus'],
+  ['hub.pull', 'EPJ hentet meldinger'],
+  ['hub.message.delivered', 'Melding levert (hentet)'],
+  ['hub.journaled', 'Melding journalført'],
+  ['hub.delivery.attempt', 'Leveringsforsøk'],
+  ['hub.delivery.dead', 'Melding til feilkø'],
+  ['hub.delivery.read', 'Leste levering'],
+  ['hub.delivery.requeue', 'Sendte melding på nytt'],
+  ['hub.delivery.edit_requeue', 'Rettet og sendte melding på nytt'],
+  ['hub.read', 'Leste ressurs (FHIR)'],
+  ['hub.search', 'Søkte i ressurser (FHIR)'],
+  ['hub.messages', 'Listet meldinger'],
+  ['hub.grant.add', 'Ga tilgang i registeret'],
+  ['hub.grant.remove', 'Fjernet tilgang i registeret'],
+  ['hub.destination.create', 'Opprettet mottaker (EPJ)'],
+  ['hub.destination.update', 'Endret mottaker (EPJ)'],
+  ['hub.route.add', 'La til ruting'],
+  ['hub.route.remove', 'Fjernet ruting'],
+  ['gain.plan.create', 'Opprettet gevinstplan'],
+  ['gain.measure.create', 'Registrerte måling'],
+  ['gain.measure.list', 'Leste målinger'],
+  ['gain.report', 'Leste gevinstrapport'],
 ];
 const ACTION_LABELS = new Map(ACTIONS);
 
 const ACTOR_KINDS = { user: 'Bruker', client: 'Klient', system: 'System' };
-const OBJECT_TYPES = { citizen: ['Innbygger', 'Innbyggere'], user: ['Bruker', 'Brukere'] };
+const OBJECT_TYPES = {
+  citizen: ['Innbygger', 'Innbyggere'],
+  user: ['Bruker', 'Brukere'],
+  hub_message: ['Melding', 'Meldinger'],
+  gain_plan: ['Gevinstplan', 'Gevinstplaner'],
+};
 const OUTCOMES = {
   ok: ['OK', 'pill-ok'],
   denied: ['Avvist', 'pill-danger'],
