@@ -12,6 +12,7 @@
 #   blackbox.hub_read    tests/hub/test_hub_read.py     hub read interfaces, /metadata, paging, register, audit
 #   blackbox.hub_intake  tests/hub/test_hub_intake.py   hub intake, dedup, bad input, status, pull, ack, register
 #   blackbox.hub_delivery tests/hub/test_hub_delivery.py delivery to epj-sim, EPJ down 30 s, poison/DLQ, breaker, alert
+#   blackbox.hub_mtls    tests/hub/test_hub_mtls.py     delivery over mutual TLS; without the client certificate: TLS error
 #   blackbox.hub_kill9   tests/hub/test_hub_kill9.py    kill -9 under load: no acknowledged message lost or delivered under two ids
 #   blackbox.browser     tests/browser/run_with_server.py + node --test tests/browser/
 #
@@ -65,6 +66,8 @@ knute_blackbox_test(hub_intake 300
   ${Python3_EXECUTABLE} ${KNUTE_BB_DIR}/hub/test_hub_intake.py ${KNUTE_BB_ARGS})
 knute_blackbox_test(hub_delivery 300
   ${Python3_EXECUTABLE} ${KNUTE_BB_DIR}/hub/test_hub_delivery.py ${KNUTE_BB_ARGS})
+knute_blackbox_test(hub_mtls 300
+  ${Python3_EXECUTABLE} ${KNUTE_BB_DIR}/hub/test_hub_mtls.py ${KNUTE_BB_ARGS})
 knute_blackbox_test(hub_kill9 300
   ${Python3_EXECUTABLE} ${KNUTE_BB_DIR}/hub/test_hub_kill9.py ${KNUTE_BB_ARGS})
 # Like the durability test: SIGKILL under load, kept apart from the other suites.

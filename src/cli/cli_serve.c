@@ -99,6 +99,7 @@ static int serve_with(const kn_config *cfg, store *st, auth_ctx *auth)
                    .public_url = cfg->public_url,
                    .deliver = NULL};
     kn_err err;
+    hub_cache_set_ttl((int)cfg->auth_cache_s); /* the register's decisions, like credentials */
     if (cfg->hub_delivery && deliver_start(cfg, st, &hub.deliver, &err) != KN_OK) {
         cli_error("cannot start hub delivery: %s", err.msg);
         return CLI_EXIT_FAIL;

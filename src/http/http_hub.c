@@ -16,6 +16,7 @@
 #include "http_int.h"
 
 #include "../core/core_util.h"
+#include "../hub/hub_admin.h"
 #include "../hub/hub_keys.h"
 
 #include <inttypes.h>
@@ -69,7 +70,11 @@ static int set_location(http_req *req, const store_hub_message *m)
     char path[160], url[320];
     if (hub_status_path(m, path, sizeof path) != KN_OK)
         return KN_ETOOLARGE;
-    snprintf(url, sizeof url, "%s%s", base_url(req), path);
+    const char *base = base_url(req);
+    size_t len = strlen(base);
+    while (len > 0 && base[len - 1] == '/') /* like the delivery engine's X-Knute-Ack-Url */
+        len--;
+    snprintf(url, sizeof url, "%.*s%s", (int)len, base, path);
     for (size_t i = 0; i < req->reply.nheaders; i++)
         if (strcmp(req->reply.headers[i].name, "Location") == 0)
             return kn_strcpy(req->reply.headers[i].value, sizeof req->reply.headers[i].value, url);
@@ -178,14 +183,74 @@ static int type_matches(const http_req *req, const store_hub_message *m, kn_err 
     return KN_OK;
 }
 
+/* The delivery attempts on the Task: one extension DELIVERY_EXT per
+ * delivery (destination, status, attempts, lastError, lastAttempt and one
+ * "attempt" per recorded attempt: n, at, durationMs, httpStatus, error). */
+#define DELIVERY_EXT "https://knute.no/fhir/StructureDefinition/hub-delivery"
+
+static void ext_add(json_t *list, const char *url, const char *type, json_t *value)
+{
+    json_array_append_new(list, json_pack("{s:s, s:o}", "url", url, type, value));
+}
+
+static void ext_instant(json_t *list, const char *url, int64_t ms)
+{
+    char at[64];
+    instant_format(ms, at, sizeof at);
+    ext_add(list, url, "valueInstant", json_string(at));
+}
+
+static json_t *attempt_json(const store_hub_attempt *a)
+{
+    json_t *ext = json_array();
+    ext_add(ext, "n", "valueInteger", json_integer(a->n));
+    ext_instant(ext, "at", a->started_at);
+    ext_add(ext, "durationMs", "valueInteger", json_integer(a->duration_ms));
+    if (a->http_status > 0)
+        ext_add(ext, "httpStatus", "valueInteger", json_integer(a->http_status));
+    if (a->error[0])
+        ext_add(ext, "error", "valueString", json_string(a->error));
+    return json_pack("{s:s, s:o}", "url", "attempt", "extension", ext);
+}
+
+static json_t *delivery_json(const hub_delivery_info *d)
+{
+    json_t *ext = json_array();
+    ext_add(ext, "destination", "valueString", json_string(d->dest_name));
+    ext_add(ext, "status", "valueCode", json_string(hub_delivery_status_name(d->delivery.status)));
+    ext_add(ext, "attempts", "valueInteger", json_integer(d->delivery.attempts));
+    if (d->delivery.last_error[0])
+        ext_add(ext, "lastError", "valueString", json_string(d->delivery.last_error));
+    if (d->n_attempts > 0)
+        ext_instant(ext, "lastAttempt", d->attempts[d->n_attempts - 1].started_at);
+    for (size_t i = 0; i < d->n_attempts; i++)
+        json_array_append_new(ext, attempt_json(&d->attempts[i]));
+    return json_pack("{s:s, s:o}", "url", DELIVERY_EXT, "extension", ext);
+}
+
 int http_h_hub_status(http_req *req, kn_err *err)
 {
     store_hub_message m;
-    int rc = hub_status_get(req->env->app->hub, &req->principal, orgnr_of(req),
+    hub_ctx *hub = req->env->app->hub;
+    int rc = hub_status_get(hub, &req->principal, orgnr_of(req),
                             http_param(&req->match.params, "id"), &m, err);
     if (rc == KN_OK)
         rc = type_matches(req, &m, err);
-    return rc == KN_OK ? reply_fhir_json(req, 200, task_json(&m), err) : rc;
+    hub_delivery_info *ds = NULL;
+    size_t nd = 0;
+    if (rc == KN_OK)
+        rc = hub_status_deliveries(hub, &m, &ds, &nd, err);
+    if (rc != KN_OK)
+        return rc;
+    json_t *task = task_json(&m);
+    if (task && nd > 0) {
+        json_t *ext = json_array();
+        for (size_t i = 0; i < nd; i++)
+            json_array_append_new(ext, delivery_json(&ds[i]));
+        json_object_set_new(task, "extension", ext);
+    }
+    hub_delivery_info_free(ds, nd);
+    return reply_fhir_json(req, 200, task, err);
 }
 
 int http_h_hub_ack(http_req *req, kn_err *err)

@@ -95,6 +95,21 @@ int hub_status_path(const store_hub_message *msg, char *out, size_t size);
 int hub_status_get(hub_ctx *hub, const auth_principal *who, const char *receiver, const char *id,
                    store_hub_message *out, kn_err *err);
 
+/* The deliveries of a message shown with its status (read-only use of the
+ * outbox): each delivery with its destination's name and every recorded
+ * attempt, oldest first. Call after hub_status_get() has decided access.
+ * Free with hub_delivery_info_free(). A store without an outbox: none. */
+typedef struct hub_delivery_info {
+    store_hub_delivery delivery;
+    char dest_name[128];
+    store_hub_attempt *attempts;  /* malloc'd */
+    size_t n_attempts;
+} hub_delivery_info;
+
+int hub_status_deliveries(hub_ctx *hub, const store_hub_message *msg, hub_delivery_info **list,
+                          size_t *n, kn_err *err);
+void hub_delivery_info_free(hub_delivery_info *list, size_t n);
+
 /* The EPJ confirms journaling: status -> journaled (idempotent when already
  * journaled). Caller must have read access to the receiver in the register.
  * Audited. */
@@ -107,6 +122,19 @@ int hub_acknowledge(hub_ctx *hub, const auth_principal *who, const char *receive
  * admin at the receiver; else KN_EFORBIDDEN with the reason. */
 int hub_allowed(hub_ctx *hub, const auth_principal *who, const char *receiver,
                 const char *resource, const char *access, kn_err *err);
+
+/* The decision cache of hub_allowed (machine clients) and of intake's
+ * receiver check: positive answers are remembered for ttl_s seconds (the
+ * auth_cache_s setting; 0, the default, turns it off), in a bounded,
+ * process-wide table keyed by store, so a busy client does not cost two
+ * database reads per message. A grant added anywhere takes effect at once
+ * (refusals are never cached); a grant removed through this process
+ * (hub_grant_remove) at once, as does any call of hub_cache_invalidate();
+ * a grant removed by another process (e.g. `knute hub grant remove` on the
+ * CLI while the server runs) takes effect within ttl_s, and so does a
+ * receiver that stops being a municipality. Thread-safe. */
+void hub_cache_set_ttl(int ttl_s);
+void hub_cache_invalidate(void);
 
 /* Pull mode: the EPJ (a client with read access to the receiver's "Bundle"
  * in the register, or an admin of the receiver) reads unacknowledged

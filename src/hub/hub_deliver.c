@@ -42,6 +42,7 @@
 #define GAUGE_MS 1000
 #define DEST_MAX 64
 #define WRITE_FAIL_HOLD_MS 5000
+#define MAX_CONNS 256        /* idle connections kept for reuse, all destinations */
 
 int64_t (*hub_clock_ms)(void) = kn_now_ms;
 
@@ -85,6 +86,7 @@ struct hub_deliver {
     dest_state dests[DEST_MAX];
     size_t ndests;
     slot *slots;             /* in flight or recording */
+    int finished;            /* transfers finished since the last start pass */
     int64_t last_route, last_dests, last_scan, last_gauge;
 };
 
@@ -148,6 +150,16 @@ static void route_new(hub_deliver *e)
 }
 
 /* ---- starting ---- */
+
+/* Slots of a destination, transfers and result writes alike: all of them are
+ * still pending in the store, so the due query returns them again. */
+static size_t slots_of(const hub_deliver *e, const char *dest_id)
+{
+    size_t n = 0;
+    for (const slot *s = e->slots; s; s = s->next)
+        n += strcmp(s->d.dest_id, dest_id) == 0;
+    return n;
+}
 
 static int in_flight(const hub_deliver *e, const char *delivery_id)
 {
@@ -240,7 +252,10 @@ static void start_due(hub_deliver *e, dest_state *ds, int64_t now)
     store_hub_delivery *due = NULL;
     size_t n = 0;
     kn_err err;
-    size_t want = (size_t)room + (size_t)ds->inflight;
+    /* max_concurrency counts transfers; a finished one waiting for its result
+     * commit no longer loads the EPJ, but it is still a pending row (and the
+     * head of its patient), so ask for enough rows to get past all of them */
+    size_t want = (size_t)room + slots_of(e, ds->cfg.id);
     if (e->st->ops->outbox->delivery_due(e->st, ds->cfg.id, now, want, &due, &n, &err) != KN_OK) {
         kn_log(KN_LOG_ERROR, "hub.due_failed", "{s:s, s:s}", "dest", ds->cfg.id, "reason", err.msg);
         return;
@@ -395,8 +410,10 @@ static void read_finished(hub_deliver *e)
             continue;
         slot *s = NULL;
         curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&s);
-        if (s)
+        if (s) {
             finish(e, s, m->data.result);
+            e->finished++;
+        }
     }
 }
 
@@ -468,7 +485,8 @@ static void step(hub_deliver *e)
         dests_reload(e);
         e->last_dests = now;
     }
-    if (woke || reaped || now - e->last_scan >= e->opts.poll_ms) {
+    if (woke || reaped || e->finished || now - e->last_scan >= e->opts.poll_ms) {
+        e->finished = 0;
         for (size_t i = 0; i < e->ndests; i++)
             start_due(e, &e->dests[i], now);
         e->last_scan = now;
@@ -480,7 +498,7 @@ static void step(hub_deliver *e)
     int running = 0;
     curl_multi_perform(e->multi, &running);
     read_finished(e);
-    curl_multi_poll(e->multi, NULL, 0, e->opts.poll_ms, NULL);
+    curl_multi_poll(e->multi, NULL, 0, e->finished ? 0 : e->opts.poll_ms, NULL);
 }
 
 /* Stop: abandon transfers (retried after restart), wait for result writes. */
@@ -560,6 +578,9 @@ int hub_deliver_start(store *st, const hub_deliver_opts *opts, hub_deliver **out
         engine_free(e);
         return kn_err_set(err, KN_ENOMEM, "hub delivery: curl_multi_init failed");
     }
+    /* keep-alive: the default cache (4 x the handles added) shrinks as
+     * transfers end and closes connections an EPJ will be sent to again */
+    curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, (long)MAX_CONNS);
     hub_metrics_register();
     if (pthread_create(&e->thread, NULL, engine_main, e) != 0) {
         engine_free(e);

@@ -17,7 +17,92 @@
 #include "../core/core_util.h"
 #include "../vkp/vkp.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
+
+/* ---- the decision cache (see hub.h, hub_cache_set_ttl) ----
+ * Positive answers only ("receiver is a municipality", "client may access
+ * resource of receiver"), direct-mapped by an FNV-1a hash of the whole key,
+ * which is compared before an entry is trusted. Static storage: bounded, no
+ * allocation. An entry is live until its expiry and while the generation it
+ * was stored under is current; hub_cache_invalidate() bumps the generation. */
+#define CACHE_SLOTS 512
+#define CACHE_STRIPES 8
+#define CACHE_KEY 96
+
+struct cache_slot {
+    const store *st;
+    uint64_t gen;
+    int64_t expires_ms;
+    char key[CACHE_KEY];
+};
+
+static struct cache_slot cache_slots[CACHE_SLOTS];
+static pthread_mutex_t cache_stripes[CACHE_STRIPES] = {
+    PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
+    PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
+    PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER};
+static atomic_int cache_ttl_s;
+static atomic_uint_fast64_t cache_gen = 1;
+
+void hub_cache_set_ttl(int ttl_s)
+{
+    atomic_store(&cache_ttl_s, ttl_s > 0 ? ttl_s : 0);
+    hub_cache_invalidate();
+}
+
+void hub_cache_invalidate(void)
+{
+    atomic_fetch_add(&cache_gen, 1);
+}
+
+static size_t cache_index(const char *key)
+{
+    uint32_t h = 2166136261u;
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return h % CACHE_SLOTS;
+}
+
+/* key: "kind|field|field..."; 0 when it does not fit (not cached). */
+static int cache_key(char *out, const char *a, const char *b, const char *c, const char *d)
+{
+    int n = snprintf(out, CACHE_KEY, "%s|%s|%s|%s", a, b, c ? c : "", d ? d : "");
+    return n > 0 && n < CACHE_KEY;
+}
+
+static int cache_has(const store *st, const char *key)
+{
+    if (atomic_load(&cache_ttl_s) <= 0)
+        return 0;
+    size_t i = cache_index(key);
+    int64_t now = kn_now_ms();
+    uint64_t gen = atomic_load(&cache_gen);
+    pthread_mutex_lock(&cache_stripes[i % CACHE_STRIPES]);
+    const struct cache_slot *s = &cache_slots[i];
+    int hit = s->st == st && s->gen == gen && s->expires_ms > now && strcmp(s->key, key) == 0;
+    pthread_mutex_unlock(&cache_stripes[i % CACHE_STRIPES]);
+    return hit;
+}
+
+/* gen: the generation read before the store was asked, so an invalidation
+ * during the read is not overwritten by a stale answer. */
+static void cache_put(const store *st, const char *key, uint64_t gen)
+{
+    int ttl = atomic_load(&cache_ttl_s);
+    if (ttl <= 0)
+        return;
+    size_t i = cache_index(key);
+    pthread_mutex_lock(&cache_stripes[i % CACHE_STRIPES]);
+    struct cache_slot *s = &cache_slots[i];
+    s->st = st;
+    s->gen = gen;
+    s->expires_ms = kn_now_ms() + (int64_t)ttl * 1000;
+    kn_strcpy(s->key, sizeof s->key, key);
+    pthread_mutex_unlock(&cache_stripes[i % CACHE_STRIPES]);
+}
 
 /* Receiver known and a municipality. */
 static int require_receiver(hub_ctx *hub, const char *receiver, kn_err *err)
@@ -25,10 +110,17 @@ static int require_receiver(hub_ctx *hub, const char *receiver, kn_err *err)
     store_org org;
     if (!receiver || strlen(receiver) != STORE_ORGNR_LEN - 1)
         return kn_err_set(err, KN_ENOTFOUND, "unknown receiver");
+    char key[CACHE_KEY];
+    int cacheable = cache_key(key, "org", receiver, NULL, NULL);
+    if (cacheable && cache_has(hub->st, key))
+        return KN_OK;
+    uint64_t gen = atomic_load(&cache_gen);
     int rc = hub->st->ops->org_get(hub->st, receiver, &org, err);
     if (rc == KN_ENOTFOUND || (rc == KN_OK && org.kind != STORE_ORG_MUNICIPALITY))
         return kn_err_set(err, KN_ENOTFOUND, "unknown receiver %s: not a municipality Knute knows",
                           receiver);
+    if (rc == KN_OK && cacheable)
+        cache_put(hub->st, key, gen);
     return rc;
 }
 
@@ -39,9 +131,17 @@ int hub_allowed(hub_ctx *hub, const auth_principal *who, const char *receiver,
         return kn_err_set(err, KN_EFORBIDDEN, "not authenticated");
     if (who->kind == AUTH_PRINCIPAL_USER)
         return auth_require(who, AUTH_ROLE_ADMIN, receiver, NULL, err);
+    char key[CACHE_KEY];
+    int cacheable = receiver && resource && access &&
+                    cache_key(key, who->id, receiver, resource, access);
+    if (cacheable && cache_has(hub->st, key))
+        return KN_OK;
+    uint64_t gen = atomic_load(&cache_gen);
     int allowed = 0;
     int rc = hub->st->ops->hub->grant_check(hub->st, who->id, receiver, resource, access, &allowed,
                                             err);
+    if (rc == KN_OK && allowed && cacheable)
+        cache_put(hub->st, key, gen);
     if (rc == KN_OK && !allowed)
         return kn_err_set(err, KN_EFORBIDDEN,
                           "the authorisation register does not let this client %s %s of %s",

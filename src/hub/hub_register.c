@@ -90,6 +90,7 @@ static int grant_change(hub_ctx *hub, const auth_principal *who, store_hub_grant
                      "hub_grant", g->client_id, request_id, "ok");
     const struct store_hub_ops *ops = hub->st->ops->hub;
     rc = add ? ops->grant_put(hub->st, g, &ev, err) : ops->grant_delete(hub->st, g, &ev, err);
+    hub_cache_invalidate(); /* also after a failure: the change may have committed */
     if (rc == KN_ENOTFOUND)
         return kn_err_set(err, KN_ENOTFOUND, "no such grant");
     return rc;

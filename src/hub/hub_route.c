@@ -60,8 +60,8 @@ void hub_dest_mask(store_hub_dest *d)
 
 static void dest_defaults(store_hub_dest *d)
 {
-    if (!d->max_concurrency)
-        d->max_concurrency = 4;
+    if (!d->max_concurrency) /* transfers in flight; each waits for the EPJ's round trip */
+        d->max_concurrency = 8;
     if (!d->backoff_base_ms)
         d->backoff_base_ms = 500;
     if (!d->backoff_max_ms)

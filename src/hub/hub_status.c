@@ -10,6 +10,7 @@
 #include "../audit/audit.h"
 #include "../core/core_util.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +79,53 @@ int hub_status_get(hub_ctx *hub, const auth_principal *who, const char *receiver
     if (rc != KN_OK)
         memset(out, 0, sizeof *out);
     return rc;
+}
+
+void hub_delivery_info_free(hub_delivery_info *list, size_t n)
+{
+    for (size_t i = 0; list && i < n; i++)
+        free(list[i].attempts);
+    free(list);
+}
+
+int hub_status_deliveries(hub_ctx *hub, const store_hub_message *msg, hub_delivery_info **list,
+                          size_t *n, kn_err *err)
+{
+    *list = NULL;
+    *n = 0;
+    const struct store_outbox_ops *ob = hub->st->ops->outbox;
+    if (!ob || !ob->delivery_list || !ob->attempt_list)
+        return KN_OK;
+    store_hub_delivery *ds = NULL;
+    size_t nd = 0;
+    int rc = ob->delivery_list(hub->st, msg->id, &ds, &nd, err);
+    if (rc != KN_OK || nd == 0) {
+        free(ds);
+        return rc;
+    }
+    hub_delivery_info *out = calloc(nd, sizeof *out);
+    if (!out) {
+        free(ds);
+        return kn_err_set(err, KN_ENOMEM, "out of memory for the deliveries");
+    }
+    for (size_t i = 0; rc == KN_OK && i < nd; i++) {
+        out[i].delivery = ds[i];
+        store_hub_dest dest;
+        if (ob->dest_get && ob->dest_get(hub->st, ds[i].dest_id, &dest, NULL) == KN_OK)
+            kn_strcpy(out[i].dest_name, sizeof out[i].dest_name, dest.name);
+        else
+            kn_strcpy(out[i].dest_name, sizeof out[i].dest_name, ds[i].dest_id);
+        sodium_memzero(&dest, sizeof dest); /* it holds the destination's secret */
+        rc = ob->attempt_list(hub->st, ds[i].id, &out[i].attempts, &out[i].n_attempts, err);
+    }
+    free(ds);
+    if (rc != KN_OK) {
+        hub_delivery_info_free(out, nd);
+        return rc;
+    }
+    *list = out;
+    *n = nd;
+    return KN_OK;
 }
 
 int hub_acknowledge(hub_ctx *hub, const auth_principal *who, const char *receiver, const char *id,

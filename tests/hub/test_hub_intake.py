@@ -11,7 +11,9 @@ add` and the authorisation register filled by `knute hub grant add`.
 - pull with _lastUpdated cursor paging and _tag:not=journaled; a read
   message becomes delivered; $journaling-acknowledged -> journaled;
 - the register over the admin API; audit events carry the client identity;
-  no person number in the message table's columns.
+  no person number in the message table's columns;
+- $status shows the delivery attempts: a message routed (admin API) to an
+  unreachable destination shows its failed attempts and the error.
 
     python3 tests/hub/test_hub_intake.py --knute build/knute --source-dir .
 
@@ -237,6 +239,61 @@ def test_register_api(srv, admin, fjordvik_admin_less):
     R.equal("a non-admin may not change the register", r.status, 403)
 
 
+DELIVERY_EXT = "https://knute.no/fhir/StructureDefinition/hub-delivery"
+
+
+def sub(ext, url):
+    """The values of sub-extension url of ext, in order."""
+    out = []
+    for e in ext.get("extension", []):
+        if e.get("url") == url:
+            out.append(next((v for k, v in e.items() if k.startswith("value")), e))
+    return out
+
+
+def test_status_shows_attempts(srv, admin, sender):
+    """Last: the "*" route it adds would route every later message of MUNI."""
+    import socket
+    import time
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    dead_port = s.getsockname()[1]
+    s.close()  # nothing listens there: connection refused
+    r = admin.post("/api/v1/hub/destinations", {
+        "receiver": MUNI, "name": "epj-nede", "mode": "push", "url": "http://127.0.0.1:%d/fhir" % dead_port,
+        "auth": "none", "max_attempts": 2, "backoff_base_ms": 50, "backoff_max_ms": 100})
+    R.equal("destination created -> 201", r.status, 201, r.text[:300])
+    dest = (r.json_or_none() or {}).get("id")
+    r = admin.post("/api/v1/hub/routes", {"receiver": MUNI, "event": "*", "dest_id": dest})
+    R.equal("route added -> 201", r.status, 201, r.text[:300])
+    r = post(sender, intake_path(), message("d0000001"))
+    R.equal("message accepted", r.status, 202, r.text[:200])
+    loc = urllib.parse.urlsplit(r.header("Location") or "").path
+    deadline = time.time() + 20
+    task, deliveries = {}, []
+    while time.time() < deadline:
+        task = sender.get(loc).json_or_none() or {}
+        deliveries = [e for e in task.get("extension", []) if e.get("url") == DELIVERY_EXT]
+        if deliveries and sub(deliveries[0], "status") == ["dead"]:
+            break
+        time.sleep(0.1)
+    R.equal("one delivery on the Task", len(deliveries), 1, json.dumps(task)[:600])
+    if not deliveries:
+        return
+    d = deliveries[0]
+    R.equal("destination named", sub(d, "destination"), ["epj-nede"])
+    R.equal("dead after max_attempts", sub(d, "status"), ["dead"], json.dumps(d)[:600])
+    R.equal("attempts counted", sub(d, "attempts"), [2])
+    attempts = [e for e in d.get("extension", []) if e.get("url") == "attempt"]
+    R.equal("each attempt listed", [sub(a, "n") for a in attempts], [[1], [2]], json.dumps(d)[:600])
+    R.check("each attempt has its error and no HTTP status",
+            all(sub(a, "error") and sub(a, "error")[0] and not sub(a, "httpStatus") for a in attempts),
+            json.dumps(attempts)[:600])
+    R.check("last error shown", bool(sub(d, "lastError")) and sub(d, "lastError")[0], json.dumps(d)[:600])
+    last = sub(d, "lastAttempt")
+    R.check("last attempt time = the last attempt's", last and last == sub(attempts[-1], "at"), json.dumps(d)[:600])
+
+
 def main():
     global R, ARGS, BASE_MSG, SENDER_ID, EPJ_ID, STRANGER_ID
     ARGS = knute.parse_args("Knute hub intake black-box suite")
@@ -268,6 +325,8 @@ def main():
             R.run("pull, paging and acknowledgement", test_pull_and_ack, srv, sender, epj, stranger)
             R.run("register admin API", test_register_api, srv, knute.logged_in(srv.url, "admin"),
                   knute.logged_in(srv.url, "fjordvik"))
+            R.run("status shows delivery attempts", test_status_shows_attempts, srv,
+                  knute.logged_in(srv.url, "admin"), sender)
         finally:
             rc, _ = srv.stop()
             R.equal("server stopped cleanly", rc, 0)

@@ -10,11 +10,14 @@
 #include <cmocka.h>
 
 #include "core/core_util.h"
+#include "audit/audit.h"
 #include "hub/hub.h"
+#include "hub/hub_deliver_int.h"
 #include "hub/hub_keys.h"
 #include "nid/nid.h"
 #include "test_support.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +117,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
+    hub_cache_set_ttl(0);
     test_store_destroy(f->st, f->path);
     free(f->msg);
     free(f);
@@ -128,7 +132,7 @@ static int send_as(struct fixture *f, const auth_principal *who, const char *rec
     return hub_intake(&f->hub, &req, op, &err);
 }
 
-static int send(struct fixture *f, const char *body, hub_intake_op *op)
+static int send_msg(struct fixture *f, const char *body, hub_intake_op *op)
 {
     return send_as(f, &f->sender, MUNI_A, "message", body, op);
 }
@@ -215,7 +219,7 @@ static void test_kind_check(void **state)
         free(collection);
         collection = variant(f->msg, "\"type\":\"message\"", "\"type\":\"history\"");
     }
-    assert_int_equal(send(f, collection, &op), KN_EUNPROCESSABLE);
+    assert_int_equal(send_msg(f, collection, &op), KN_EUNPROCESSABLE);
     assert_true(op.outcome.errors >= 1);
     hub_intake_op_release(&op);
     assert_int_equal(send_as(f, &f->sender, MUNI_A, "Composition", f->msg, &op), KN_EFORBIDDEN);
@@ -234,13 +238,13 @@ static void test_dedup(void **state)
 {
     struct fixture *f = *state;
     hub_intake_op first, again;
-    assert_int_equal(send(f, f->msg, &first), KN_OK);
+    assert_int_equal(send_msg(f, f->msg, &first), KN_OK);
     assert_int_equal(first.dup, 0);
     assert_int_equal(first.msg.status, HUB_REGISTERED);
     assert_true(first.msg.seq > 0);
     assert_string_equal(first.msg.sender_client, f->sender.id);
     assert_string_equal(first.msg.event, "MedicationDispense");
-    assert_int_equal(send(f, f->msg, &again), KN_OK);
+    assert_int_equal(send_msg(f, f->msg, &again), KN_OK);
     assert_int_equal(again.dup, 1);
     assert_string_equal(again.msg.id, first.msg.id);
     assert_int_equal(again.msg.seq, first.msg.seq);
@@ -260,7 +264,7 @@ static void test_dedup(void **state)
     store_hub_message_free(&m);
     /* a different message from the same sender is new */
     char *other = variant(f->msg, MH_ID, "aaaa0001");
-    assert_int_equal(send(f, other, &again), KN_OK);
+    assert_int_equal(send_msg(f, other, &again), KN_OK);
     assert_int_equal(again.dup, 0);
     assert_true(again.msg.seq > first.msg.seq);
     assert_int_equal(stored(f), 2);
@@ -273,11 +277,11 @@ static void test_bad_input_stores_nothing(void **state)
 {
     struct fixture *f = *state;
     hub_intake_op op;
-    assert_int_equal(send(f, "{not json", &op), KN_EINVAL);
+    assert_int_equal(send_msg(f, "{not json", &op), KN_EINVAL);
     assert_true(op.outcome.count >= 1);
     hub_intake_op_release(&op);
     char *bad = variant(f->msg, PATIENT_FNR, "12834810009"); /* check digit */
-    assert_int_equal(send(f, bad, &op), KN_EUNPROCESSABLE);
+    assert_int_equal(send_msg(f, bad, &op), KN_EUNPROCESSABLE);
     assert_true(op.outcome.errors >= 1);
     hub_intake_op_release(&op);
     assert_int_equal(send_as(f, &f->sender, "123456785", "message", f->msg, &op), KN_ENOTFOUND);
@@ -344,6 +348,75 @@ static void test_register_decisions(void **state)
     assert_int_equal(hub_grant_list(&f->hub, &nurse, MUNI_A, &list, &n, &err), KN_EFORBIDDEN);
 }
 
+/* The decision cache: a grant removed through the hub takes effect at once;
+ * removed behind its back (another process: straight in the store) within
+ * the TTL; refusals are never cached. */
+static void test_grant_cache(void **state)
+{
+    struct fixture *f = *state;
+    kn_err err;
+    hub_cache_set_ttl(1);
+    store_hub_grant g = {0};
+    kn_strcpy(g.client_id, sizeof g.client_id, f->sender.id);
+    kn_strcpy(g.receiver, sizeof g.receiver, MUNI_A);
+    kn_strcpy(g.resource, sizeof g.resource, "Bundle");
+    kn_strcpy(g.access, sizeof g.access, "write");
+    assert_int_equal(hub_allowed(&f->hub, &f->sender, MUNI_A, "Bundle", "write", &err), KN_OK);
+    /* another process removes it: still allowed from the cache, not after the TTL */
+    store_audit ev;
+    audit_event_init(&ev, NULL, "hub.grant.remove", MUNI_A, "hub_grant", g.client_id, NULL, "ok");
+    assert_int_equal(f->st->ops->hub->grant_delete(f->st, &g, &ev, &err), KN_OK);
+    assert_int_equal(hub_allowed(&f->hub, &f->sender, MUNI_A, "Bundle", "write", &err), KN_OK);
+    hub_intake_op op;
+    assert_int_equal(send_msg(f, f->msg, &op), KN_OK);
+    hub_intake_op_release(&op);
+    int64_t t0 = kn_now_ms();
+    while (kn_now_ms() - t0 < 1100)
+        (void)poll(NULL, 0, 50); /* EINTR is fine: the loop checks the clock */
+    assert_int_equal(hub_allowed(&f->hub, &f->sender, MUNI_A, "Bundle", "write", &err),
+                     KN_EFORBIDDEN);
+    /* a refusal is not remembered: a grant added elsewhere counts at once */
+    assert_int_equal(f->st->ops->hub->grant_put(f->st, &g, &ev, &err), KN_OK);
+    assert_int_equal(hub_allowed(&f->hub, &f->sender, MUNI_A, "Bundle", "write", &err), KN_OK);
+    /* removed through this process: at once */
+    assert_int_equal(hub_grant_remove(&f->hub, NULL, &g, NULL, &err), KN_OK);
+    assert_int_equal(hub_allowed(&f->hub, &f->sender, MUNI_A, "Bundle", "write", &err),
+                     KN_EFORBIDDEN);
+    assert_int_equal(send_msg(f, f->msg, &op), KN_EFORBIDDEN);
+    hub_intake_op_release(&op);
+    hub_cache_set_ttl(0);
+}
+
+/* The delivery engine's X-Knute-Ack-Url is the status URL (public_url +
+ * hub_status_path) with $journaling-acknowledged in place of $status. */
+static void test_ack_url_is_status_url(void **state)
+{
+    (void)state;
+    static const char *const kinds[] = {"message", "Bundle", "Composition", "MedicationDispense"};
+    static const char *const bases[] = {"https://knute.example.no", "https://knute.example.no/",
+                                        "http://127.0.0.1:8080/hub", ""};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        for (size_t b = 0; b < sizeof bases / sizeof bases[0]; b++) {
+            store_hub_message m = {0};
+            kn_id_new(m.id);
+            kn_strcpy(m.receiver, sizeof m.receiver, MUNI_A);
+            kn_strcpy(m.kind, sizeof m.kind, kinds[k]);
+            char path[256], want[512], ack[512];
+            assert_int_equal(hub_status_path(&m, path, sizeof path), KN_OK);
+            char *tail = strstr(path, "/$status");
+            assert_non_null(tail);
+            assert_string_equal(tail, "/$status");
+            *tail = '\0';
+            size_t len = strlen(bases[b]);
+            while (len > 0 && bases[b][len - 1] == '/')
+                len--;
+            snprintf(want, sizeof want, "%.*s%s/$journaling-acknowledged", (int)len, bases[b], path);
+            assert_int_equal(hub_ack_url(bases[b], &m, ack, sizeof ack), KN_OK);
+            assert_string_equal(ack, want);
+        }
+    }
+}
+
 /* ---- status lifecycle ---- */
 
 static void test_status_lifecycle(void **state)
@@ -351,7 +424,7 @@ static void test_status_lifecycle(void **state)
     struct fixture *f = *state;
     hub_intake_op op;
     kn_err err;
-    assert_int_equal(send(f, f->msg, &op), KN_OK);
+    assert_int_equal(send_msg(f, f->msg, &op), KN_OK);
     const char *id = op.msg.id;
     store_hub_message m;
     assert_int_equal(hub_status_get(&f->hub, &f->sender, MUNI_A, id, &m, &err), KN_OK);
@@ -403,7 +476,7 @@ static void test_pull_paging(void **state)
     for (size_t i = 0; i < 5; i++) {
         char *v = variant(f->msg, MH_ID, ids[i]);
         hub_intake_op op;
-        assert_int_equal(send(f, v, &op), KN_OK);
+        assert_int_equal(send_msg(f, v, &op), KN_OK);
         hub_intake_op_release(&op);
         free(v);
     }
@@ -448,6 +521,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dedup, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_input_stores_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_register_decisions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_grant_cache, setup, teardown),
+        cmocka_unit_test(test_ack_url_is_status_url),
         cmocka_unit_test_setup_teardown(test_status_lifecycle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pull_paging, setup, teardown),
     };

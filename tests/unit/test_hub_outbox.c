@@ -221,6 +221,45 @@ static void test_route_and_order(void **state)
     free(list);
 }
 
+/* The due read stops at `limit` heads; later rows of a patient are never
+ * heads, however many there are, and a head in backoff still holds its
+ * patient's later rows back. */
+static void test_due_limit_and_heads(void **state)
+{
+    fixture *f = *state;
+    char ids[8][33];
+    const char *pats[8] = {"patX", "patX", "patX", "patY", "patX", "patZ", "patY", "patW"};
+    for (int i = 0; i < 8; i++) {
+        char key[16];
+        snprintf(key, sizeof key, "k-lim%d", i);
+        put_message(f->st, key, pats[i], ids[i]);
+    }
+    size_t routed = 0;
+    assert_int_equal(f->st->ops->outbox->route_messages(f->st, 100, &routed, NULL), KN_OK);
+    assert_int_equal(routed, 8);
+    int64_t now = kn_now_ms() + 1000;
+    store_hub_delivery *list = NULL;
+    size_t n = 0;
+    assert_int_equal(f->st->ops->outbox->delivery_due(f->st, f->dest, now, 2, &list, &n, NULL),
+                     KN_OK);
+    assert_int_equal(n, 2); /* X0, Y3 */
+    assert_string_equal(list[0].message_id, ids[0]);
+    assert_string_equal(list[1].message_id, ids[3]);
+    store_hub_delivery x0 = list[0];
+    free(list);
+    n = due(f, now, &list);
+    assert_int_equal(n, 4); /* X0, Y3, Z5, W7 */
+    assert_string_equal(list[2].message_id, ids[5]);
+    assert_string_equal(list[3].message_id, ids[7]);
+    free(list);
+    /* X0 waits in backoff: X's later rows stay behind it, the rest go on */
+    attempt(f, &x0, 0, 0, now + 60000);
+    n = due(f, now, &list);
+    assert_int_equal(n, 3); /* Y3, Z5, W7 */
+    assert_string_equal(list[0].message_id, ids[3]);
+    free(list);
+}
+
 static void test_success_delivers(void **state)
 {
     fixture *f = *state;
@@ -265,6 +304,7 @@ int main(void)
         cmocka_unit_test(test_breaker),
         cmocka_unit_test(test_urls),
         cmocka_unit_test_setup_teardown(test_route_and_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_due_limit_and_heads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_success_delivers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_route_needs_own_dest, setup, teardown),
     };
