@@ -6,6 +6,7 @@
 #ifndef KN_CLI_H
 #define KN_CLI_H
 
+#include "../core/core_buf.h"
 #include "../core/core_config.h"
 #include "../store/store.h"
 
@@ -41,6 +42,11 @@ int cli_config_load(kn_config *cfg, const char *config_path, int *argc, char **a
 /* Open the configured store, set up logging, and apply migrations (when
  * migrate is true). Prints errors; returns 0 or an exit code. */
 int cli_store_open(const kn_config *cfg, int migrate, store **out);
+
+/* Read a whole input file ("-" = standard input) into buf (initialised by
+ * the caller with its limit). Prints "knute: CMD: reason" and returns 2 when
+ * it cannot be read or is over the limit; 0 on success. */
+int cli_read_file(const char *cmd, const char *path, kn_buf *buf);
 
 /* True when argv holds -h or --help. */
 int cli_wants_help(int argc, char **argv);

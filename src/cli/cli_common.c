@@ -195,3 +195,12 @@ int cli_check_options(int argc, char **argv, const char *const *allowed)
     }
     return CLI_EXIT_OK;
 }
+
+int cli_read_file(const char *cmd, const char *path, kn_buf *buf)
+{
+    kn_err err;
+    if (kn_file_read(path, buf, &err) == KN_OK)
+        return CLI_EXIT_OK;
+    cli_error("%s: %s", cmd, err.msg);
+    return CLI_EXIT_USAGE;
+}

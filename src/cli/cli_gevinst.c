@@ -30,27 +30,6 @@ int cli_gevinst_exit(int status)
     return status == KN_EINVAL || status == KN_ETOOLARGE ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
 }
 
-/* Whole file (or "-" for stdin) into buf, at most GEVINST_FILE_MAX bytes. */
-static int slurp(const char *path, kn_buf *buf)
-{
-    FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (!in) {
-        cli_error("gevinst: cannot open %s", path);
-        return CLI_EXIT_USAGE;
-    }
-    int rc = KN_OK;
-    for (int c; rc == KN_OK && (c = fgetc(in)) != EOF;) {
-        char byte = (char)c;
-        rc = kn_buf_append(buf, &byte, 1);
-    }
-    int bad = ferror(in) || rc != KN_OK;
-    if (in != stdin)
-        fclose(in);
-    if (bad)
-        cli_error("gevinst: cannot read %s (%s)", path,
-                  rc == KN_ETOOLARGE ? "larger than 4 MiB" : "read error");
-    return bad ? CLI_EXIT_USAGE : CLI_EXIT_OK;
-}
 
 /* Each "--set key=value" (or --set=key=value), in order, to every unit. */
 static int apply_sets(gain_scenario *s, int argc, char **argv)
@@ -221,7 +200,7 @@ static int calc_run(int argc, char **argv)
         kn_buf buf;
         kn_err err;
         kn_buf_init(&buf, GEVINST_FILE_MAX);
-        rc = slurp(path, &buf);
+        rc = cli_read_file("gevinst", path, &buf);
         int status = rc == CLI_EXIT_OK ? gain_scenario_parse(&s, buf.data, buf.len, &err) : KN_OK;
         if (status != KN_OK) {
             cli_error("gevinst calc %s: %s", path, err.msg);

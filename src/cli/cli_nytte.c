@@ -30,29 +30,6 @@ static int exit_for(int status)
     return status == KN_EINVAL || status == KN_ETOOLARGE ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
 }
 
-static int read_input(const char *path, kn_buf *out)
-{
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (!f) {
-        cli_error("nytte: cannot open %s", path);
-        return CLI_EXIT_USAGE;
-    }
-    char chunk[65536];
-    size_t n;
-    int rc = KN_OK;
-    while (rc == KN_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        rc = kn_buf_append(out, chunk, n);
-    int failed = ferror(f);
-    if (f != stdin)
-        fclose(f);
-    if (rc != KN_OK || failed) {
-        cli_error("nytte: cannot read %s (%s)", path,
-                  rc == KN_ETOOLARGE ? "larger than 4 MiB" : "read error");
-        return CLI_EXIT_USAGE;
-    }
-    return CLI_EXIT_OK;
-}
-
 /* Every --set path=value, in order. */
 static int apply_sets(const cba_scenario *sc, cba_params *p, int argc, char **argv)
 {
@@ -286,7 +263,7 @@ static int nytte_run(kn_config *cfg, int argc, char **argv)
     }
     kn_buf text;
     kn_buf_init(&text, NYTTE_FILE_MAX);
-    int rc = read_input(path, &text);
+    int rc = cli_read_file("nytte", path, &text);
     cba_scenario *sc = NULL;
     kn_err err;
     if (rc == CLI_EXIT_OK &&
