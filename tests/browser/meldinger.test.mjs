@@ -104,11 +104,15 @@ test('Knute web UI: Meldinger (knutepunkt)', { timeout: 180000 }, async (t) => {
     }
     // the dead EPJ refuses: attempts appear (reload the detail until the engine has tried; the
     // engine picks up a new destination within 2 s, and sanitizer builds are several times slower)
+    // Each reopen refetches, so give every fetch time to render before reopening.
     const deadline = Date.now() + 45000;
-    while (Date.now() < deadline && (await byId('hub-attempt-row').count()) === 0) {
-      await page.waitForTimeout(500);
-      await byId('hub-open').first().click();
-      await byId('hub-message-detail').waitFor({ state: 'visible' });
+    while (Date.now() < deadline) {
+      try {
+        await byId('hub-attempt-row').first().waitFor({ state: 'visible', timeout: 3000 });
+        break;
+      } catch {
+        await byId('hub-open').first().click();
+      }
     }
     assert.ok((await byId('hub-attempt-row').count()) >= 1, 'at least one attempt is listed');
     assert.match(await byId('hub-attempts').first().innerText(), /\d/);
