@@ -13,8 +13,9 @@
 #   (a) max load: --connections for --duration -> accepted messages/s, p50, p99;
 #   (b) half load: the same connections paced by the script's delay() to about half of (a)'s rate
 #       (wrk2 is not available; the achieved rate is printed next to the target) -> p50, p99;
-#   (c) delivery: epj-sim's accepted count during and after (a)+(b): delivery rate, and how long
-#       the outbox takes to drain after intake stops;
+#   (c) delivery: epj-sim's accepted count during and after each of (a) and (b): delivery rate,
+#       the backlog when intake stops and how long it takes to drain (the outbox is drained
+#       after (a), so (b) is measured in a steady state, not during the catch-up);
 #   (d) the peer (../shared/bench/peers/start_peer.sh: Medplum's FhirRouter in memory, validating,
 #       not durable): the same Bundle to POST /fhir/R4/Bundle with the same wrk settings;
 #   (e) with --messages N: keeps posting until N messages are stored, then reports knute's RSS.
@@ -118,22 +119,33 @@ run_wrk() { # label conns delay url [auth]
 
 # warm-up
 BENCH_DELAY_MS=0 wrk -t1 -c4 -d2s -s "$ROOT/bench/hub/post_message.lua" -H "Authorization: Bearer $SUP" "$URL" >/dev/null
-D0=$(sim_accepted); T0=$(date +%s.%N)
+now() { date +%s.%N; }
+drain() { local total; total=$(stored); for _ in $(seq 1 600); do [ "$(sim_accepted)" -ge "$total" ] && break; sleep 0.1; done; }
+report() { # label d0 t0 d1 t1 d2 t2 total
+  python3 - "$@" <<'PY'
+import sys
+label = sys.argv[1]
+d0, t0, d1, t1, d2, t2, total = map(float, sys.argv[2:])
+print("delivery to epj-sim, %s: %.0f msg/s during intake, %d of %d delivered when intake stopped, drained %.1f s later"
+      % (label, (d1 - d0) / (t1 - t0), d1, total, t2 - t1))
+PY
+}
+
+# (a) max load, then let the outbox drain, so (b) measures a steady state and not the catch-up
+D0=$(sim_accepted); T0=$(now)
 MAX=$(run_wrk "knute max load (c=$CONNS)" "$CONNS" 0 "$URL" "$SUP")
+T1=$(now); D1=$(sim_accepted); TOTAL=$(stored)
+drain; T2=$(now); D2=$(sim_accepted)
+report "max load" "$D0" "$T0" "$D1" "$T1" "$D2" "$T2" "$TOTAL"
 RPS=$(echo "$MAX" | field rps)
 HALF=$(python3 -c "print(int($RPS/2))")
 DELAY=$(python3 -c "print(max(1, round($CONNS*1000/max(1,$HALF))))")
+# (b) half load with delivery running beside it: does delivery keep up?
+D3=$(sim_accepted); T3=$(now)
 HALFR=$(run_wrk "knute half load (target $HALF/s: c=$CONNS, delay ${DELAY} ms)" "$CONNS" "$DELAY" "$URL" "$SUP")
-T1=$(date +%s.%N); D1=$(sim_accepted)
-TOTAL=$(stored)
-for _ in $(seq 1 600); do [ "$(sim_accepted)" -ge "$TOTAL" ] && break; sleep 0.1; done
-T2=$(date +%s.%N); D2=$(sim_accepted)
-python3 - "$D0" "$T0" "$D1" "$T1" "$D2" "$T2" "$TOTAL" <<'PY'
-import sys
-d0, t0, d1, t1, d2, t2, total = map(float, sys.argv[1:])
-print("delivery to epj-sim: %.0f msg/s during intake, %d of %d delivered when intake stopped, drained %.1f s later (%.0f msg/s overall)"
-      % ((d1 - d0) / (t1 - t0), d1, total, t2 - t1, (d2 - d0) / (t2 - t0)))
-PY
+T4=$(now); D4=$(sim_accepted); TOTAL=$(stored)
+drain; T5=$(now); D5=$(sim_accepted)
+report "half load" "$D3" "$T3" "$D4" "$T4" "$D5" "$T5" "$TOTAL"
 
 PEER_RPS=""
 if [ "$PEER" = 1 ] && [ -x "$PEERS/start_peer.sh" ]; then
