@@ -14,7 +14,9 @@
 #include <cmocka.h>
 
 #include "nid/nid.h"
+#include "fhir/fhir_outcome.h"
 #include "vkp/vkp.h"
+#include "vkp/vkp_rules.h"
 
 #include <dirent.h>
 #include <jansson.h>
@@ -376,6 +378,27 @@ static void *validate_bench(void *arg)
     return (void *)bad;
 }
 
+/* fhir_outcome carries its own copy of the VKP operation-outcome displays (the
+ * fhir layer sits below vkp and must not depend on it); this keeps the copy
+ * equal to the code system compiled from the package. */
+static void test_outcome_displays_match_package(void **state)
+{
+    (void)state;
+    const vkp_codesystem_def *oo = NULL;
+    for (size_t i = 0; i < vkp_gen_codesystem_count; i++)
+        if (strcmp(vkp_gen_codesystems[i].url, VKP_OO_SYSTEM) == 0)
+            oo = &vkp_gen_codesystems[i];
+    assert_non_null(oo);
+    assert_true(oo->n >= 13);
+    for (size_t j = 0; j < oo->n; j++) {
+        const char *mine = fhir_vkp_oo_display(oo->concepts[j].code);
+        if (!mine || strcmp(mine, oo->concepts[j].display) != 0)
+            fail_msg("VKP outcome code %s: fhir_outcome says '%s', the package '%s'",
+                     oo->concepts[j].code, mine ? mine : "(none)", oo->concepts[j].display);
+    }
+    assert_null(fhir_vkp_oo_display("9.9"));
+}
+
 static void test_threads(void **state)
 {
     (void)state;
@@ -396,6 +419,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_threads), /* first: the rules are built while four threads race */
+        cmocka_unit_test(test_outcome_displays_match_package),
         cmocka_unit_test(test_corpus),
         cmocka_unit_test(test_every_file_has_expectations),
         cmocka_unit_test(test_environment_policy),
