@@ -98,7 +98,7 @@ static int demo_nin(int i, char out[12])
 {
     int day = 1 + (i * 7) % 28, month = 1 + (i * 5) % 12, year = 28 + i * 3 % 30;
     for (int individual = 499 - i; individual > 0; individual -= 23) {
-        char first9[10];
+        char first9[48]; /* 9 digits; room for what the compiler cannot rule out */
         snprintf(first9, sizeof first9, "%02d%02d%02d%03d", day, month + 80, year, individual);
         if (nid_person_complete(first9, out) == KN_OK)
             return KN_OK;

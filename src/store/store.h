@@ -208,6 +208,7 @@ typedef struct store store;
 typedef void (*store_done_fn)(void *cls, int status, const kn_err *err);
 
 #include "store_hub.h"
+#include "store_resp.h"
 
 struct store_ops {
     const char *name;                 /* "sqlite" */
@@ -294,6 +295,8 @@ struct store_ops {
     const struct store_hub_ops *hub;
     const struct store_outbox_ops *outbox;
     const struct store_hubread_ops *hubread; /* read interfaces: resource index, patients */
+    /* The response service (store_resp.h): alarms, events, heartbeats, rules, profiles. */
+    const struct store_resp_ops *resp;
 };
 
 struct store {
