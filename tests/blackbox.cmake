@@ -6,6 +6,7 @@
 #   blackbox.cli         tests/cli/test_cli.py          command line, settings, backup, docs
 #   blackbox.gevinst     tests/cli/test_gevinst.py      benefit realisation: seed 003 cases, CLI, API
 #   blackbox.nytte       tests/cli/test_nytte.py        R-109 cost-benefit: seed 002 tables, CLI, XLSX, API
+#   blackbox.resp_cli    tests/cli/test_resp_cli.py     knute resp: stats, rules, coverage (exit 1 on gaps)
 #   blackbox.validate    tests/fhir/test_validate.py    knute validate and POST /fhir/$validate
 #   blackbox.durability  tests/durability/test_kill9.py acknowledged writes survive SIGKILL
 #   blackbox.vkp_drift   tests/fhir/test_vkp_drift.py   VKP rules = the package (../shared/vkp)
@@ -14,6 +15,8 @@
 #   blackbox.hub_delivery tests/hub/test_hub_delivery.py delivery to epj-sim, EPJ down 30 s, poison/DLQ, breaker, alert
 #   blackbox.hub_mtls    tests/hub/test_hub_mtls.py     delivery over mutual TLS; without the client certificate: TLS error
 #   blackbox.hub_kill9   tests/hub/test_hub_kill9.py    kill -9 under load: no acknowledged message lost or delivered under two ids
+#   blackbox.resp_api    tests/resp/test_resp_api.py    response service REST API: intake, bad input, claim race, steps, flood, rules, profile, stats, access
+#   blackbox.resp_journal tests/resp/test_resp_journal.py closed alarm -> Composition at epj-sim (events 0,1,3,4,9,5,6,7); hub DetectedIssue -> alarm
 #   blackbox.browser     tests/browser/run_with_server.py + node --test tests/browser/
 #
 # All carry the label `blackbox`: ctest -L blackbox. The suites are Python 3
@@ -58,6 +61,8 @@ knute_blackbox_test(validate 300
   ${Python3_EXECUTABLE} ${KNUTE_BB_DIR}/fhir/test_validate.py ${KNUTE_BB_ARGS})
 knute_blackbox_test(nytte 300
   ${Python3_EXECUTABLE} ${KNUTE_BB_DIR}/cli/test_nytte.py ${KNUTE_BB_ARGS})
+knute_blackbox_test(resp_cli 180
+  ${Python3_EXECUTABLE} ${KNUTE_BB_DIR}/cli/test_resp_cli.py ${KNUTE_BB_ARGS})
 knute_blackbox_test(vkp_drift 300
   ${Python3_EXECUTABLE} ${KNUTE_BB_DIR}/fhir/test_vkp_drift.py ${KNUTE_BB_ARGS})
 knute_blackbox_test(hub_read 300
@@ -76,6 +81,11 @@ knute_blackbox_test(durability 300
   ${Python3_EXECUTABLE} ${KNUTE_BB_DIR}/durability/test_kill9.py ${KNUTE_BB_ARGS})
 # The kill -9 test and the HTTP suite both load the machine; keep them apart.
 set_tests_properties(blackbox.durability PROPERTIES RUN_SERIAL TRUE)
+
+knute_blackbox_test(resp_api 300
+  ${Python3_EXECUTABLE} ${KNUTE_BB_DIR}/resp/test_resp_api.py ${KNUTE_BB_ARGS})
+knute_blackbox_test(resp_stream 180 ${Python3_EXECUTABLE} ${KNUTE_BB_DIR}/resp/test_resp_stream.py ${KNUTE_BB_ARGS})
+knute_blackbox_test(resp_journal 180 ${Python3_EXECUTABLE} ${KNUTE_BB_DIR}/resp/test_resp_journal.py ${KNUTE_BB_ARGS})
 
 # Browser test: needs Node.js, Debian's Chromium and playwright-core (npm ci).
 find_program(KNUTE_NODE node)

@@ -30,6 +30,7 @@ extern const cli_command cli_gevinst_command; /* cli_gevinst.c: benefit realisat
 extern const cli_command cli_epjsim_command;   /* cli_epjsim.c: test EPJ for the hub */
 extern const cli_command cli_delivery_command; /* cli_delivery.c: hub destinations, routes, dead letters */
 extern const cli_command cli_hub_command;      /* cli_hub.c: register, test intake, status */
+extern const cli_command cli_resp_command;     /* cli_resp.c: service levels, routing rules, coverage */
 
 /* Build the configuration: defaults, then the config file (config_path, or
  * $KNUTE_CONFIG, or ./knute.conf if present), then KNUTE_* variables, then

@@ -16,6 +16,7 @@ static const cli_command *const commands[] = {
     &cli_org_command,    &cli_validate_command,
     &cli_nytte_command,  &cli_gevinst_command,
     &cli_hub_command,    &cli_delivery_command, &cli_epjsim_command,
+    &cli_resp_command,
     &cli_user_command,   &cli_client_command,  &cli_config_command,  &cli_routes_command,  &cli_version_command,
 };
 

@@ -9,6 +9,7 @@
 #include "../citizen/citizen.h"
 #include "../core/core_log.h"
 #include "../http/http.h"
+#include "../resp/resp.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -87,6 +88,45 @@ static void deliver_public_url(const kn_config *cfg, hub_deliver *d, int port)
     hub_deliver_set_public_url(d, url);
 }
 
+/* The response service from the resp_* settings (docs/config.md). */
+static int resp_create(const kn_config *cfg, store *st, hub_ctx *hub, resp_ctx **out, kn_err *err)
+{
+    /* a setting of 0 means "not supervised"; resp_opts says that with -1 */
+#define SUPERVISE(v) ((v) > 0 ? (int)(v) : -1)
+    resp_opts o = {.st = st,
+                   .hub = hub,
+                   .environment = hub->environment,
+                   .renotify_s = (int)cfg->resp_renotify_s,
+                   .forgotten_s = (int)cfg->resp_forgotten_s,
+                   .default_step_timeout_s = (int)cfg->resp_default_step_timeout_s,
+                   .supervise_safety_alarm_s = SUPERVISE(cfg->resp_supervise_safety_alarm_s),
+                   .supervise_medication_dispenser_s =
+                       SUPERVISE(cfg->resp_supervise_medication_dispenser_s),
+                   .supervise_gps_tracker_s = SUPERVISE(cfg->resp_supervise_gps_tracker_s),
+                   .supervise_camera_s = SUPERVISE(cfg->resp_supervise_camera_s),
+                   .supervise_vitals_kit_s = SUPERVISE(cfg->resp_supervise_vitals_kit_s),
+                   .flood_max = (int)cfg->resp_flood_max,
+                   .flood_window_s = (int)cfg->resp_flood_window_s,
+                   .bus_ring = (int)cfg->resp_bus_ring};
+#undef SUPERVISE
+    return resp_ctx_new(&o, out, err);
+}
+
+/* hub_ctx.on_intake (store writer thread): a new hub message may carry an
+ * alarm; wake the response worker, which reads it (resp_hubin_run). */
+static void resp_on_hub_intake(void *cls)
+{
+    resp_wake(cls);
+}
+
+/* Stop the response service's worker and end every console stream, so the
+ * server can stop (streams are long-lived requests). */
+static void resp_quiesce(resp_ctx *resp)
+{
+    resp_stop(resp);
+    resp_bus_shutdown(resp_ctx_bus(resp));
+}
+
 static int serve_with(const kn_config *cfg, store *st, auth_ctx *auth)
 {
     citizen_ctx citizens = {.st = st,
@@ -104,11 +144,28 @@ static int serve_with(const kn_config *cfg, store *st, auth_ctx *auth)
         cli_error("cannot start hub delivery: %s", err.msg);
         return CLI_EXIT_FAIL;
     }
-    http_app app = {cfg, st, auth, &citizens, &hub};
+    resp_ctx *resp = NULL;
+    if (resp_create(cfg, st, &hub, &resp, &err) != KN_OK) {
+        cli_error("cannot set up the response service: %s", err.msg);
+        hub_deliver_stop(hub.deliver);
+        return CLI_EXIT_FAIL;
+    }
+    hub.on_intake = resp_on_hub_intake; /* set before any request can reach the hub */
+    hub.on_intake_cls = resp;
+    http_app app = {cfg, st, auth, &citizens, &hub, resp};
     http_server *srv = NULL;
     if (http_server_start(&app, &srv, &err) != KN_OK) {
         cli_error("cannot start HTTP server: %s", err.msg);
         hub_deliver_stop(hub.deliver);
+        resp_ctx_free(resp);
+        return CLI_EXIT_FAIL;
+    }
+    if (resp_start(resp, &err) != KN_OK) {
+        cli_error("cannot start the response service: %s", err.msg);
+        resp_quiesce(resp);
+        http_server_stop(srv);
+        hub_deliver_stop(hub.deliver);
+        resp_ctx_free(resp);
         return CLI_EXIT_FAIL;
     }
     deliver_public_url(cfg, hub.deliver, http_server_port(srv));
@@ -119,8 +176,10 @@ static int serve_with(const kn_config *cfg, store *st, auth_ctx *auth)
     serve_signals(&signals);
     int sig = wait_for_stop(&signals);
     kn_log(KN_LOG_INFO, "server.stopping", "{s:i}", "signal", sig);
+    resp_quiesce(resp); /* console streams end, so the server can stop */
     http_server_stop(srv);
     hub_deliver_stop(hub.deliver); /* before the store closes; intake has stopped */
+    resp_ctx_free(resp);
     kn_log(KN_LOG_INFO, "server.stopped", NULL);
     return CLI_EXIT_OK;
 }

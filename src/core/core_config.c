@@ -63,6 +63,17 @@ static const struct setting settings[] = {
     NUM("hub_breaker_failures", hub_breaker_failures, "5", 1, 1000, "Consecutive failed deliveries that open a destination's circuit breaker."),
     NUM("hub_breaker_open_ms", hub_breaker_open_ms, "10000", 100, 3600000, "How long an open circuit breaker waits before one probe delivery (half-open)."),
     NUM("hub_timeout_ms", hub_timeout_ms, "30000", 100, 600000, "Timeout of one delivery request to an EPJ (connecting takes at most 5 s of it)."),
+    NUM("resp_renotify_s", resp_renotify_s, "60", 10, 86400, "Response service: an alarm nobody has claimed, or claimed but not acknowledged, is re-notified this often (seconds)."),
+    NUM("resp_forgotten_s", resp_forgotten_s, "900", 60, 86400, "Response service: an acknowledged alarm or call-out without progress this long is re-notified (claimed but forgotten)."),
+    NUM("resp_default_step_timeout_s", resp_default_step_timeout_s, "60", 10, 3600, "Response service: seconds before escalation to the next routing step when no routing rule gives a timeout."),
+    NUM("resp_supervise_safety_alarm_s", resp_supervise_safety_alarm_s, "43200", 0, 7L * 86400, "Heartbeat interval of safety alarms (trygghetsalarmer): silent longer raises \"ingen kontakt\" (0 = not supervised)."),
+    NUM("resp_supervise_medication_dispenser_s", resp_supervise_medication_dispenser_s, "3600", 0, 7L * 86400, "Heartbeat interval of medication dispensers (0 = not supervised)."),
+    NUM("resp_supervise_gps_tracker_s", resp_supervise_gps_tracker_s, "3600", 0, 7L * 86400, "Heartbeat interval of GPS trackers (0 = not supervised)."),
+    NUM("resp_supervise_camera_s", resp_supervise_camera_s, "3600", 0, 7L * 86400, "Heartbeat interval of supervision cameras (digitalt tilsyn) (0 = not supervised)."),
+    NUM("resp_supervise_vitals_kit_s", resp_supervise_vitals_kit_s, "86400", 0, 7L * 86400, "Heartbeat interval of vitals kits (digital home follow-up) (0 = not supervised)."),
+    NUM("resp_flood_max", resp_flood_max, "5", 1, 10000, "Alarms one device may raise within resp_flood_window_s; further ones are merged into its newest open alarm."),
+    NUM("resp_flood_window_s", resp_flood_window_s, "60", 1, 86400, "Window of the flood limit resp_flood_max (seconds)."),
+    NUM("resp_bus_ring", resp_bus_ring, "16384", 256, 1048576, "Alarm events kept in memory for consoles that reconnect; one that missed more reloads its queue."),
     ENUM("environment", environment, "test", "production|test", "production rejects synthetic person numbers; test rejects real ones."),
 };
 

@@ -52,6 +52,18 @@ typedef struct kn_config {
     long hub_breaker_failures;
     long hub_breaker_open_ms;
     long hub_timeout_ms;
+    /* response service (src/resp): timers, device supervision, flood, live bus */
+    long resp_renotify_s;
+    long resp_forgotten_s;
+    long resp_default_step_timeout_s;
+    long resp_supervise_safety_alarm_s;
+    long resp_supervise_medication_dispenser_s;
+    long resp_supervise_gps_tracker_s;
+    long resp_supervise_camera_s;
+    long resp_supervise_vitals_kit_s;
+    long resp_flood_max;
+    long resp_flood_window_s;
+    long resp_bus_ring;
     /* deployment */
     char environment[16];             /* production | test */
 } kn_config;

@@ -11,6 +11,7 @@
 #include "../nid/nid.h"
 #include "../org/org.h"
 #include "demo_gain.h"
+#include "demo_resp.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -152,6 +153,8 @@ static int load_people_and_devices(store *st, demo_report *out, kn_err *err)
         rc = load_device(st, &demo_device_rows[i], citizens, err);
     if (rc == KN_OK)
         rc = demo_gain_load(st, citizens, DEMO_CITIZENS, err);
+    if (rc == KN_OK)
+        rc = demo_resp_load(st, citizens, DEMO_CITIZENS, err);
     return rc;
 }
 

@@ -16,6 +16,7 @@
 #include "../core/core_err.h"
 #include "../store/store.h"
 #include "../hub/hub.h"
+#include "../resp/resp.h"
 
 /* What the handlers work with. All pointers are borrowed and must outlive the
  * server. */
@@ -25,6 +26,7 @@ typedef struct http_app {
     auth_ctx *auth;
     citizen_ctx *citizens;
     hub_ctx *hub;           /* the hub (knutepunkt); its delivery engine runs beside the server */
+    resp_ctx *resp;         /* the response service (responstjeneste); NULL: its routes answer 503 */
 } http_app;
 
 typedef struct http_server http_server;

@@ -68,7 +68,12 @@ static struct MHD_Response *make_response(http_req *req)
 {
     http_reply *r = &req->reply;
     struct MHD_Response *resp;
-    if (r->fd >= 0) {
+    if (r->stream_read) {
+        resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024, r->stream_read,
+                                                 r->stream_cls, r->stream_free);
+        if (resp)
+            r->stream_read = NULL, r->stream_free = NULL, r->stream_cls = NULL;
+    } else if (r->fd >= 0) {
         resp = MHD_create_response_from_fd(r->fd_size, r->fd);
         if (resp)
             r->fd = -1;
@@ -198,6 +203,8 @@ void http_req_resume(void *cls, int status, const kn_err *err)
 
 static void request_free(http_req *req)
 {
+    if (req->reply.stream_free) /* a stream never handed to the library */
+        req->reply.stream_free(req->reply.stream_cls);
     http_reply_clear(&req->reply);
     kn_buf_release(&req->body);
     json_decref(req->json);

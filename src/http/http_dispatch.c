@@ -223,6 +223,14 @@ void http_dispatch_body(http_req *req, const char *data, size_t len)
 
 void http_dispatch_resumed(http_req *req)
 {
+    if (req->async_status == KN_OK && req->resumed) {
+        kn_err err;
+        kn_err_clear(&err);
+        int rc = req->resumed(req, &err);
+        if (rc != KN_OK)
+            fail(req, rc, &err);
+        return;
+    }
     if (req->async_status != KN_OK)
         fail(req, req->async_status, &req->async_err);
 }

@@ -124,6 +124,12 @@ typedef struct http_reply {
     int fd; /* static file body, -1 when none */
     size_t fd_size;
     int is_static; /* static file caching rules instead of no-store */
+    /* A streamed body of unknown length (Server-Sent Events, http_resp_stream.c):
+     * the library calls stream_read for more; stream_free(stream_cls) once the
+     * response is gone (also when it was never sent). NULL: none. */
+    MHD_ContentReaderCallback stream_read;
+    MHD_ContentReaderFreeCallback stream_free;
+    void *stream_cls;
     size_t nheaders;
     http_header headers[HTTP_MAX_HEADERS];
 } http_reply;
@@ -154,9 +160,14 @@ struct http_req {
     int suspended;    /* set by the worker on suspend, cleared by it on resume */
     int async_status; /* written by http_req_resume before it resumes */
     kn_err async_err;
+    /* Set by an asynchronous handler that builds its reply only once the
+     * operation is done: run on the worker after a successful resume (its
+     * failure becomes the problem reply). NULL: send the reply as set. */
+    int (*resumed)(http_req *req, kn_err *err);
     union {           /* the pending domain operation; must outlive the suspension */
         citizen_create_op citizen_create;
         hub_intake_op hub_intake;
+        resp_alarm_op resp_alarm;   /* alarm intake (http_resp.c) */
     } op;
 };
 
@@ -266,6 +277,25 @@ json_t *http_grants_json(const store_grant *grants, size_t n);
 /* RFC 3339 UTC string for a Unix time in seconds. */
 json_t *http_time_json(int64_t unix_s);
 
+/* ---- response service helpers (http_resp.c) ---- */
+
+/* The app's resp_ctx, or KN_EUNAVAILABLE when the service is not running. */
+int http_resp_ctx(const http_req *req, resp_ctx **out, kn_err *err);
+
+#define HTTP_RESP_MUNIS_MAX 16
+typedef struct http_resp_munis {
+    size_t n;
+    char orgnr[HTTP_RESP_MUNIS_MAX][10];
+    const char *ptr[HTTP_RESP_MUNIS_MAX]; /* ptr[i] = orgnr[i], for resp_* calls */
+} http_resp_munis;
+/* ?municipality=A,B; without it every municipality where the principal holds
+ * one of roles (clients: every grant). KN_EINVAL for a malformed list;
+ * access to each is decided by resp_*. */
+int http_resp_munis_get(const http_req *req, uint32_t roles, http_resp_munis *out, kn_err *err);
+/* ?from=YYYY-MM-DD&to=YYYY-MM-DD (both days included, Europe/Oslo) as
+ * [*from, *to) ms; an absent one leaves its value. */
+int http_resp_dates(const http_req *req, int64_t *from, int64_t *to, kn_err *err);
+
 /* ---- static files (http_static.c) ---- */
 
 /* Build root + url path into out, rejecting "..", "." segments, backslashes and
@@ -322,5 +352,18 @@ int http_h_hub_dead_requeue(http_req *req, kn_err *err);
 int http_h_hub_dead_requeue_many(http_req *req, kn_err *err);
 int http_h_hub_dead_edit(http_req *req, kn_err *err);
 int http_h_hub_message_deliveries(http_req *req, kn_err *err);
+int http_h_resp_alarm_create(http_req *req, kn_err *err); /* http_resp.c */
+int http_h_resp_heartbeat(http_req *req, kn_err *err);
+int http_h_resp_alarm_list(http_req *req, kn_err *err);
+int http_h_resp_alarm_get(http_req *req, kn_err *err);
+int http_h_resp_alarm_act(http_req *req, kn_err *err);
+int http_h_resp_rule_list(http_req *req, kn_err *err); /* http_resp_admin.c */
+int http_h_resp_rule_put(http_req *req, kn_err *err);
+int http_h_resp_rule_delete(http_req *req, kn_err *err);
+int http_h_resp_coverage(http_req *req, kn_err *err);
+int http_h_resp_profile_get(http_req *req, kn_err *err);
+int http_h_resp_profile_put(http_req *req, kn_err *err);
+int http_h_resp_stats(http_req *req, kn_err *err);
+int http_h_resp_stream(http_req *req, kn_err *err); /* http_resp_stream.c */
 
 #endif

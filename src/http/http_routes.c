@@ -19,6 +19,8 @@
 #define CITIZENS "/api/v1/municipalities/{orgnr}/citizens"
 #define GEVINST "/api/v1/gevinst/{orgnr}"
 #define EPJ "/epj/r4/{orgnr}"
+#define MUNI "/api/v1/municipalities/{orgnr}"
+#define RESP_PROFILE_WRITERS (RESP_ROLES_ADMIN | AUTH_ROLE_CASE_WORKER | AUTH_ROLE_NURSE)
 
 /* clang-format off */
 static const http_route routes[] = {
@@ -148,6 +150,36 @@ static const http_route routes[] = {
      "Replace the message body (VKP-validated, same idempotency key; 422 with the OperationOutcome otherwise) and requeue; audited."},
     {"GET",    "/api/v1/hub/messages/{id}/deliveries", http_h_hub_message_deliveries, HTTP_AUTH_ANY,  AUTH_ROLE_ADMIN,                 0,             NULL,    "knute/admin",          HTTP_BODY_NONE, 0,
      "Deliveries of a message (one per destination), each with every attempt."},
+    /* the response service (http_resp.c, http_resp_admin.c; docs/response.md):
+     * the row checks a role or, for clients, scope + any grant; resp_* decide
+     * access at the alarm's, rule's or citizen's municipality and audit */
+    {"POST",   MUNI "/alarms",           http_h_resp_alarm_create, HTTP_AUTH_ANY, RESP_ROLES_OPERATE,            AUTH_ROLE_ANY, "orgnr", RESP_SCOPE_ALARM,       HTTP_BODY_JSON, 8192,
+     "Alarm intake {device or citizen_id, alert_code, time, severity, triage, position, battery, text, id}: 201 new, 200 repeat or duplicate id; bad input creates nothing; audited."},
+    {"POST",   MUNI "/heartbeats",       http_h_resp_heartbeat, HTTP_AUTH_ANY,  RESP_ROLES_OPERATE,              AUTH_ROLE_ANY, "orgnr", RESP_SCOPE_ALARM,       HTTP_BODY_JSON, 4096,
+     "A device's sign of life {device, time, battery}; 204; a silent device raises \"ingen kontakt\"."},
+    {"GET",    "/api/v1/resp/alarms",    http_h_resp_alarm_list, HTTP_AUTH_ANY, RESP_ROLES_READ,                 AUTH_ROLE_ANY, NULL,    RESP_SCOPE_READ,        HTTP_BODY_NONE, 0,
+     "Alarm queue by priority then age (state=open) or history (state=all): municipality, citizen, from, to, offset, limit; with last_seq for the stream; audited."},
+    {"GET",    "/api/v1/resp/alarms/{id}", http_h_resp_alarm_get, HTTP_AUTH_ANY, RESP_ROLES_READ,                AUTH_ROLE_ANY, NULL,    RESP_SCOPE_READ,        HTTP_BODY_NONE, 0,
+     "One alarm with its events, the citizen, the response profile and the routing step now notified; audited."},
+    {"POST",   "/api/v1/resp/alarms/{id}/actions", http_h_resp_alarm_act, HTTP_AUTH_ANY, RESP_ROLES_OPERATE,     AUTH_ROLE_ANY, NULL,    RESP_SCOPE_WRITE,       HTTP_BODY_JSON, 4096,
+     "An operator's step {action, team, text, version} (claim, acknowledge, phone, callout, ..., close); 409 when someone else holds the alarm or the step is not allowed now; audited."},
+    /* the stream decides access itself (municipalities from the query) */
+    {"GET",    "/api/v1/resp/stream",    http_h_resp_stream,    HTTP_AUTH_ANY,  0,                               0,             NULL,    RESP_SCOPE_READ,        HTTP_BODY_NONE, 0,
+     "Live alarm events as Server-Sent Events (municipality, after or Last-Event-ID); a reconnecting console gets what it missed."},
+    {"GET",    "/api/v1/resp/stats",     http_h_resp_stats,     HTTP_AUTH_ANY,  RESP_ROLES_READ,                 AUTH_ROLE_ANY, NULL,    RESP_SCOPE_READ,        HTTP_BODY_NONE, 0,
+     "Service levels per month (answered within 60/180 s, claim/close/call-out times) and alarm rates per citizen: municipality, from, to, format json or csv, table months or citizens; audited."},
+    {"GET",    MUNI "/resp/rules",       http_h_resp_rule_list, HTTP_AUTH_ANY,  RESP_ROLES_READ,                 AUTH_ROLE_ANY, "orgnr", RESP_SCOPE_READ,        HTTP_BODY_NONE, 0,
+     "Routing rules of a municipality (service, citizen, weekdays, time of day, steps)."},
+    {"POST",   MUNI "/resp/rules",       http_h_resp_rule_put,  HTTP_AUTH_ANY,  RESP_ROLES_ADMIN,                AUTH_ROLE_ANY, "orgnr", RESP_SCOPE_WRITE,       HTTP_BODY_JSON, 16384,
+     "Create or replace (with id) a routing rule; 201; audited."},
+    {"DELETE", MUNI "/resp/rules/{id}",  http_h_resp_rule_delete, HTTP_AUTH_ANY, RESP_ROLES_ADMIN,               AUTH_ROLE_ANY, "orgnr", RESP_SCOPE_WRITE,       HTTP_BODY_NONE, 0,
+     "Delete a routing rule; 204; audited."},
+    {"GET",    MUNI "/resp/coverage",    http_h_resp_coverage,  HTTP_AUTH_ANY,  RESP_ROLES_READ,                 AUTH_ROLE_ANY, "orgnr", RESP_SCOPE_READ,        HTTP_BODY_NONE, 0,
+     "Whether the routing rules cover every hour of the week, per service; the gaps (service, day, from, to)."},
+    {"GET",    "/api/v1/citizens/{id}/resp-profile", http_h_resp_profile_get, HTTP_AUTH_ANY, RESP_ROLES_READ,    AUTH_ROLE_ANY, NULL,    RESP_SCOPE_READ,        HTTP_BODY_NONE, 0,
+     "The operator's record of a citizen: key safe, e-lock, access, care team, relatives in call order, priority rules, notes; audited."},
+    {"PUT",    "/api/v1/citizens/{id}/resp-profile", http_h_resp_profile_put, HTTP_AUTH_ANY, RESP_PROFILE_WRITERS, AUTH_ROLE_ANY, NULL,  RESP_SCOPE_WRITE,       HTTP_BODY_JSON, 32768,
+     "Replace the operator's record of a citizen; audited."},
 };
 /* clang-format on */
 

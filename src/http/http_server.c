@@ -211,6 +211,11 @@ void http_server_stop(http_server *srv)
 {
     if (!srv)
         return;
+    /* Live streams (SSE) never end by themselves: end them first. They are
+     * suspended while idle but not counted in env.suspended; the bus resumes
+     * each one and its next read ends the response. */
+    if (srv->env.app->resp)
+        resp_bus_shutdown(resp_ctx_bus(srv->env.app->resp));
     MHD_socket listener = MHD_quiesce_daemon(srv->daemon);
     /* Refuse new connections at once instead of leaving them in the backlog;
      * the socket itself may only be closed after MHD_stop_daemon. */

@@ -42,6 +42,11 @@ typedef struct hub_ctx {
     int environment;              /* enum nid_env, for validation */
     const char *public_url;       /* base of status URLs in Location headers; may be "" (relative) */
     hub_deliver *deliver;         /* notified after intake commits; may be NULL (CLI, tests) */
+    /* Also called after an intake commit of a new message (not a duplicate),
+     * on the store's writer thread: must be cheap (`knute serve` wakes the
+     * response service's worker with it: resp_wake). NULL = none. */
+    void (*on_intake)(void *cls);
+    void *on_intake_cls;
 } hub_ctx;
 
 /* What intake accepts. kind "message" is a message Bundle posted to
@@ -84,6 +89,16 @@ int hub_intake_submit(hub_ctx *hub, hub_intake_op *op, store_done_fn done, void 
 int hub_intake(hub_ctx *hub, const hub_intake_req *req, hub_intake_op *op, kn_err *err);
 
 void hub_intake_op_release(hub_intake_op *op);
+
+/* Knute's own messages (the response service's journal, resp_journal.c): the
+ * sender is Knute itself, not a client of the authorisation register.
+ * hub_intake() without the register check (req->who is ignored and may be
+ * NULL): receiver, VKP validation and keys as for everyone; sender_client is
+ * HUB_INTERNAL_SENDER (so its idempotency keys are its own) and the audit
+ * actor is "system". Only domain code calls it: no HTTP route does, and
+ * hub_intake_prepare() always asks the register. */
+#define HUB_INTERNAL_SENDER "knute"
+int hub_intake_internal(hub_ctx *hub, const hub_intake_req *req, hub_intake_op *op, kn_err *err);
 
 /* The status URL path of a message: "/epj/r4/{receiver}/{kind}/{id}/$status"
  * (kind "message" -> "Bundle"). */

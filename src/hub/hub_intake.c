@@ -177,14 +177,16 @@ static int validate(hub_ctx *hub, const hub_intake_req *req, hub_intake_op *op, 
     return rc;
 }
 
-int hub_intake_prepare(hub_ctx *hub, const hub_intake_req *req, hub_intake_op *op, kn_err *err)
+/* internal: Knute's own message (hub_intake_internal), no register check. */
+static int prepare(hub_ctx *hub, const hub_intake_req *req, int internal, hub_intake_op *op,
+                   kn_err *err)
 {
     memset(op, 0, sizeof *op);
     fhir_outcome_init(&op->outcome);
     if (!req || !hub_kind_known(req->kind) || !req->body)
         return kn_err_set(err, KN_EINVAL, "intake: unknown kind or no body");
     int rc = require_receiver(hub, req->receiver, err);
-    if (rc == KN_OK)
+    if (rc == KN_OK && !internal)
         rc = hub_allowed(hub, req->who, req->receiver, hub_kind_resource(req->kind), "write", err);
     if (rc == KN_OK)
         rc = validate(hub, req, op, err);
@@ -193,14 +195,20 @@ int hub_intake_prepare(hub_ctx *hub, const hub_intake_req *req, hub_intake_op *o
     store_hub_message *m = &op->msg;
     kn_id_new(m->id);
     memcpy(m->receiver, req->receiver, sizeof m->receiver);
-    kn_strcpy(m->sender_client, sizeof m->sender_client, req->who->id);
+    kn_strcpy(m->sender_client, sizeof m->sender_client,
+              internal ? HUB_INTERNAL_SENDER : req->who->id);
     kn_strcpy(m->kind, sizeof m->kind, req->kind);
     m->status = HUB_REGISTERED;
     m->body = (char *)req->body; /* borrowed until submit returns: the store copies it */
     m->body_len = req->len;
-    audit_event_init(&op->audit, req->who, "hub.intake", req->receiver, "hub_message", m->id,
-                     req->request_id, "ok");
+    audit_event_init(&op->audit, internal ? NULL : req->who, "hub.intake", req->receiver,
+                     "hub_message", m->id, req->request_id, "ok");
     return KN_OK;
+}
+
+int hub_intake_prepare(hub_ctx *hub, const hub_intake_req *req, hub_intake_op *op, kn_err *err)
+{
+    return prepare(hub, req, 0, op, err);
 }
 
 /* The store's done (writer thread): wake the delivery engine for a new
@@ -212,6 +220,8 @@ static void intake_done(void *cls, int status, const kn_err *err)
     op->msg.body_len = 0;
     if (status == KN_OK && !op->dup && op->hub->deliver)
         hub_deliver_notify(op->hub->deliver);
+    if (status == KN_OK && !op->dup && op->hub->on_intake)
+        op->hub->on_intake(op->hub->on_intake_cls);
     op->done(op->cls, status, err);
 }
 
@@ -224,9 +234,10 @@ int hub_intake_submit(hub_ctx *hub, hub_intake_op *op, store_done_fn done, void 
                                                 intake_done, op, err);
 }
 
-int hub_intake(hub_ctx *hub, const hub_intake_req *req, hub_intake_op *op, kn_err *err)
+static int intake_wait(hub_ctx *hub, const hub_intake_req *req, int internal, hub_intake_op *op,
+                       kn_err *err)
 {
-    int rc = hub_intake_prepare(hub, req, op, err);
+    int rc = prepare(hub, req, internal, op, err);
     if (rc != KN_OK)
         return rc;
     store_waiter w;
@@ -237,6 +248,16 @@ int hub_intake(hub_ctx *hub, const hub_intake_req *req, hub_intake_op *op, kn_er
         return rc;
     }
     return store_waiter_wait(&w, err);
+}
+
+int hub_intake(hub_ctx *hub, const hub_intake_req *req, hub_intake_op *op, kn_err *err)
+{
+    return intake_wait(hub, req, 0, op, err);
+}
+
+int hub_intake_internal(hub_ctx *hub, const hub_intake_req *req, hub_intake_op *op, kn_err *err)
+{
+    return intake_wait(hub, req, 1, op, err);
 }
 
 void hub_intake_op_release(hub_intake_op *op)

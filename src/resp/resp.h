@@ -108,6 +108,9 @@ int resp_triage_valid(const char *triage);
  * or its category (profile may be NULL) replaces it. */
 int resp_priority(const char *alert_code, int severity, const char *triage,
                   const store_resp_profile *profile);
+/* Most urgent priority of a technical alarm raised under a non-technical
+ * code (supervision's "ingen kontakt" on a safety alarm): 3, yellow. */
+#define RESP_TECHNICAL_PRIORITY 3
 const char *resp_priority_name(int priority);   /* "rød", "oransje", "gul", "grønn", "blå" */
 const char *resp_state_name(int state);         /* "ny", "tatt", "kvittert", "utrykning", "avsluttet" */
 const char *resp_outcome_name(int outcome);     /* "", "telefon", "utrykning", "utsatt", "113", "falsk" */
@@ -128,7 +131,8 @@ typedef struct resp_opts {
     int renotify_s;              /* unclaimed or claimed-but-unacknowledged: re-notify every (default 60) */
     int forgotten_s;             /* acknowledged / call-out without progress: re-notify after (default 900) */
     int default_step_timeout_s;  /* escalation when no routing rule matches (default 60) */
-    /* supervision: heartbeat interval per device type (seconds; 0 = not supervised) */
+    /* supervision: heartbeat interval per device type (seconds; 0 = the
+     * default, negative = not supervised, which ctx->o holds as 0) */
     int supervise_safety_alarm_s;        /* default 43200 (12 h) */
     int supervise_medication_dispenser_s;/* default 3600 */
     int supervise_gps_tracker_s;         /* default 3600 */
@@ -136,7 +140,8 @@ typedef struct resp_opts {
     int supervise_vitals_kit_s;          /* default 86400 */
     /* flood: repeats of an open alarm from one device are merged (always);
      * in addition a device sending more than flood_max alarms within
-     * flood_window_s gets all further alarms merged into its newest open one */
+     * flood_window_s gets all further alarms merged into its newest open one
+     * that is at least as urgent (a more urgent one keeps its own line) */
     int flood_max;               /* default 5 */
     int flood_window_s;          /* default 60 */
     int bus_ring;                /* events kept for reconnecting consoles (default 16384) */
@@ -205,7 +210,9 @@ int resp_alarm_create(resp_ctx *ctx, const auth_principal *p, const char *munici
                       kn_err *err);
 /* The same for system sources (hub, supervision): no principal, fields set
  * by the caller in op->alarm (municipality, citizen_id, alert_code, ...);
- * fills names, priority, route step, timers, event; waits for the commit. */
+ * fills names, priority, route step, timers, event; waits for the commit.
+ * received_at 0 = now (resp_tick passes its own); technical set by the
+ * caller is kept (else the code's flag); battery is the caller's (-1 unknown). */
 int resp_alarm_create_system(resp_ctx *ctx, resp_alarm_op *op, kn_err *err);
 
 /* ---- operator steps ---- */
@@ -269,6 +276,10 @@ void resp_alarm_detail_free(resp_alarm_detail *d);
 int resp_alarm_list(resp_ctx *ctx, const auth_principal *p, const store_resp_filter *f,
                     const char *request_id, store_resp_alarm **list, size_t *n, int64_t *total,
                     kn_err *err);
+/* Highest committed event seq (0 when none): the queue's "last_seq", read
+ * before the list, so a console that streams from it misses nothing
+ * (resp_seq.c). */
+int resp_last_seq(resp_ctx *ctx, int64_t *seq, kn_err *err);
 
 /* ---- heartbeats and timers ---- */
 
@@ -342,12 +353,16 @@ json_t *resp_profile_to_json(const store_resp_profile *p);
 
 /* ---- service levels (resp_stats.c) ---- */
 
+/* TSA targets: shares of alarms answered (claimed) within 60 s and 180 s. */
+#define RESP_TARGET_60 0.975
+#define RESP_TARGET_180 0.99
+
 typedef struct resp_month_stats {
     char month[8];               /* "2026-11" (Europe/Oslo) */
     char municipality[10];
     int64_t alarms, answered_60, answered_180;    /* answered = claimed */
     double share_60, share_180;                   /* 0..1; targets 0.975 and 0.99 (TSA) */
-    double claim_median_s, claim_p90_s;
+    double claim_median_s, claim_p90_s;           /* received -> claimed (-1 when none, like every time) */
     double close_median_s, close_p90_s;           /* received -> closed */
     int64_t callouts;
     double callout_start_median_s;                /* requested -> started */
@@ -362,6 +377,7 @@ typedef struct resp_citizen_rate {
     int64_t alarms;
     double per_30_days;
     int abnormal;                /* per_30_days >= 3 x the municipality median and alarms >= 10 */
+    double municipality_median;  /* median per_30_days of the municipality's citizens with alarms */
 } resp_citizen_rate;
 
 typedef struct resp_stats {
@@ -369,10 +385,12 @@ typedef struct resp_stats {
     size_t nmonths;
     resp_citizen_rate *rates;    /* malloc'd, highest rate first */
     size_t nrates;
+    int64_t from, to;            /* the period [from, to), ms */
 } resp_stats;
 
 /* Service levels of the municipalities (RESP_ROLES_READ each) over
- * [from, to). Audited. Pure computation over store stat_rows. */
+ * [from, to). Audited. Pure computation over store stat_rows.
+ * p NULL: the local CLI (no access check, audited as "system"). */
 int resp_stats_get(resp_ctx *ctx, const auth_principal *p, const char *const *municipalities,
                    size_t n_munis, int64_t from, int64_t to, const char *request_id,
                    resp_stats *out, kn_err *err);
@@ -380,6 +398,9 @@ int resp_stats_get(resp_ctx *ctx, const auth_principal *p, const char *const *mu
 int resp_stats_compute(const store_resp_stat_row *rows, size_t n, int64_t from, int64_t to,
                        resp_stats *out, kn_err *err);
 void resp_stats_free(resp_stats *s);
+/* Midnight Europe/Oslo at the start of date "YYYY-MM-DD" as ms (the API's
+ * and CLI's from/to). KN_EINVAL when not a real date. */
+int resp_stats_day_start(const char *date, int64_t *ms_out, kn_err *err);
 json_t *resp_stats_to_json(const resp_stats *s);
 /* CSV: one table per kind ("months" or "citizens"), via src/report. */
 int resp_stats_csv(const resp_stats *s, const char *table, kn_buf *out, kn_err *err);
@@ -450,7 +471,8 @@ int resp_bus_subscribe(resp_bus *bus, const char *const *municipalities, size_t 
 /* Copy whole frames into buf (at most max bytes; a frame never split).
  * Returns bytes written; 0 = nothing now: the subscriber is armed and notify
  * will be called once when there is (call with the caller's lock discipline:
- * see http_resp_stream.c). -1 when the bus is closing (end the stream). */
+ * see http_resp_stream.c). -1 when the bus is closing (end the stream).
+ * One reader per subscriber at a time. */
 long resp_sub_read(resp_sub *sub, char *buf, size_t max);
 void resp_sub_close(resp_sub *sub);     /* unsubscribe and free; notify is never called after */
 /* Close every subscriber's stream (server stop): their reads return -1 and
@@ -458,5 +480,13 @@ void resp_sub_close(resp_sub *sub);     /* unsubscribe and free; notify is never
 void resp_bus_shutdown(resp_bus *bus);
 /* Gauges for /metrics: subscribers, frames published, ring lag resets. */
 void resp_bus_stats(resp_bus *bus, int64_t *subs, int64_t *published, int64_t *resets);
+/* Open a console stream as principal p (GET /api/v1/resp/stream): every
+ * municipality (n >= 1; the handler fills in the caller's own when none is
+ * asked for) must be one where p has RESP_ROLES_READ (clients RESP_SCOPE_READ
+ * and a grant), else KN_EFORBIDDEN; audited once per municipality
+ * ("resp.stream.open"); then resp_bus_subscribe. *out: resp_sub_close. */
+int resp_stream_open(resp_ctx *ctx, const auth_principal *p, const char *const *municipalities,
+                     size_t n, int64_t after_seq, const char *request_id,
+                     resp_sub_notify_fn notify, void *cls, resp_sub **out, kn_err *err);
 
 #endif

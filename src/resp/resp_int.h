@@ -39,10 +39,14 @@ struct resp_ctx {
  * starts in resp_bus_new and stops in resp_bus_free. */
 int resp_bus_new(int ring, resp_bus **out, kn_err *err);
 void resp_bus_free(resp_bus *bus);      /* NULL-safe; shuts down first */
+/* Tests: ping idle subscribers every ms (default 15000; <= 0 restores it). */
+void resp_bus_set_ping_ms(resp_bus *bus, int ms);
 
 /* Local time Europe/Oslo of a UTC ms instant (resp_route.c): weekday 0
  * Monday..6 Sunday, minute of the day 0..1439, and "YYYY-MM" month. */
 void resp_local_time(int64_t at_ms, int *weekday, int *minute, char month[8]);
+/* The same instant as operators read it: "22.11.2026 kl. 10:15" (size >= 24). */
+void resp_local_format(int64_t at_ms, char *out, size_t size);
 
 /* RFC 3339 (with offset or Z) -> ms since the epoch. KN_EINVAL when
  * malformed or not a real date/time (resp_alarm.c). */

@@ -316,6 +316,11 @@ struct store_resp_ops {
      * bodies; free with store_hub_message_list_free(). */
     int (*hub_messages_after)(store *st, int64_t after_seq, size_t limit,
                               store_hub_message **list, size_t *n, kn_err *err);
+
+    /* The citizen of a municipality with this person number (hub intake
+     * finds the DetectedIssue's patient). KN_ENOTFOUND when none. */
+    int (*citizen_find_nin)(store *st, const char *municipality, const char *nin,
+                            store_citizen *out, kn_err *err);
 };
 
 #endif

@@ -161,6 +161,7 @@ static const struct store_ops sq_ops = {
     .hub = &sq_hub_ops,
     .hubread = &sq_hubread_ops,
     .outbox = &sq_outbox_ops,
+    .resp = &sq_resp_ops,
 };
 
 static int opt_or(int value, int fallback, int max)

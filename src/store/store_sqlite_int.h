@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SQ_CACHE_MAX 128 /* distinct cached statements per connection */
+#define SQ_CACHE_MAX 256 /* distinct cached statements per connection */
 #define SQ_READERS_MAX 64
 #define SQ_BATCH_DEFAULT 1000
 #define SQ_READERS_DEFAULT 8
@@ -258,6 +258,64 @@ extern const char sq_outbox_schema_sql[];
 
 /* The hub read interfaces (store_sqlite_hubread.c): resource index, patient search. */
 extern const struct store_hubread_ops sq_hubread_ops;
+
+/* The response service (store_sqlite_resp*.c): ops table, migration 6, the
+ * record tables shared by its files, and the ops implemented outside
+ * store_sqlite_resp.c. Alarm lat/lon are stored as the IEEE-754 bit pattern
+ * of the double (INTEGER columns lat_bits, lon_bits): exact round trip. */
+extern const struct store_resp_ops sq_resp_ops;
+extern const char sq_resp_schema_sql[];
+extern const sq_table sq_resp_alarm_table, sq_resp_event_table;
+#define SQ_RESP_ALARM_COLS                                                                         \
+    "id, version, municipality, citizen_id, citizen_name, address, device_id, source, "            \
+    "external_id, hub_message_id, alert_code, severity, triage, priority, technical, state, "      \
+    "outcome, callout, callout_team, claimed_by, claimed_by_name, occurred_at, received_at, "      \
+    "claimed_at, acked_at, closed_at, callout_requested_at, callout_started_at, "                  \
+    "callout_done_at, has_position, lat_bits, lon_bits, battery, repeats, route_step, "            \
+    "escalations, next_timer_at, text, journal, journal_message_id, journal_error, last_seq"
+#define SQ_RESP_EVENT_COLS                                                                         \
+    "seq, alarm_id, municipality, at, kind, vkp_event, actor_id, actor_name, text"
+int sq_resp_alarm_get(store *st, const char *id, store_resp_alarm *out, kn_err *err);
+int sq_resp_alarm_list(store *st, const store_resp_filter *f, store_resp_alarm **list, size_t *n,
+                       int64_t *total, kn_err *err);
+int sq_resp_event_list(store *st, const char *const *municipalities, size_t n_munis,
+                       int64_t after_seq, size_t limit, store_resp_event **list, size_t *n,
+                       kn_err *err);
+int sq_resp_event_list_alarm(store *st, const char *alarm_id, store_resp_event **list, size_t *n,
+                             kn_err *err);
+int sq_resp_event_last_seq(store *st, int64_t *seq, kn_err *err);
+int sq_resp_timers_due(store *st, int64_t now, size_t limit, store_resp_alarm **list, size_t *n,
+                       kn_err *err);
+int sq_resp_stat_rows(store *st, const char *const *municipalities, size_t n_munis, int64_t from,
+                      int64_t to, size_t limit, store_resp_stat_row **list, size_t *n,
+                      kn_err *err);
+int sq_resp_journal_pending(store *st, size_t limit, store_resp_alarm **list, size_t *n,
+                            kn_err *err);
+int sq_resp_device_find(store *st, const char *municipality, const char *id_or_serial,
+                        store_device *out, kn_err *err);
+int sq_resp_hub_messages_after(store *st, int64_t after_seq, size_t limit,
+                               store_hub_message **list, size_t *n, kn_err *err);
+int sq_resp_heartbeat_put(store *st, const store_resp_heartbeat *hb, char *cleared_alarm,
+                          kn_err *err);
+int sq_resp_heartbeat_get(store *st, const char *device_id, store_resp_heartbeat *out,
+                          kn_err *err);
+int sq_resp_heartbeat_silent(store *st, const char *device_type, int64_t before, size_t limit,
+                             store_resp_heartbeat **list, size_t *n, kn_err *err);
+int sq_resp_heartbeat_set_silent(store *st, const char *device_id, const char *alarm_id,
+                                 kn_err *err);
+int sq_resp_hubin_cursor_get(store *st, int64_t *seq, kn_err *err);
+int sq_resp_hubin_cursor_set(store *st, int64_t seq, kn_err *err);
+/* Move the hub-intake cursor to max(cursor, seq) inside a write job. */
+int sq_resp_hubin_advance(sq_conn *c, int64_t seq, kn_err *err);
+int sq_resp_rule_put(store *st, store_resp_rule *rule, const store_audit *audit, kn_err *err);
+int sq_resp_rule_delete(store *st, const char *municipality, const char *id,
+                        const store_audit *audit, kn_err *err);
+int sq_resp_rule_list(store *st, const char *municipality, store_resp_rule **list, size_t *n,
+                      kn_err *err);
+int sq_resp_profile_put(store *st, store_resp_profile *p, const store_audit *audit, kn_err *err);
+int sq_resp_profile_get(store *st, const char *citizen_id, store_resp_profile *out, kn_err *err);
+int sq_resp_citizen_find_nin(store *st, const char *municipality, const char *nin,
+                             store_citizen *out, kn_err *err); /* store_sqlite_resp_nin.c */
 
 int sq_audit_append(store *st, const store_audit *event, kn_err *err);
 int sq_audit_list(store *st, const store_audit_filter *filter, store_audit **list, size_t *n,

@@ -205,6 +205,9 @@ static const migration migrations[] = {
      " id INTEGER PRIMARY KEY CHECK (id = 1),"
      " last_seq INTEGER NOT NULL);"
      "INSERT INTO hub_read_state(id, last_seq) VALUES (1, 0);"},
+    /* the response service: alarms, their events, heartbeats, routing rules,
+     * citizen profiles, the hub-intake cursor (store_sqlite_resp.c) */
+    {6, "resp", sq_resp_schema_sql},
 };
 
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])

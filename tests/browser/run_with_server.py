@@ -3,13 +3,16 @@
 against a fresh `knute serve` with demo data.
 
 Starts the server on a free port (tests/harness), sets KNUTE_URL,
-KNUTE_USER=saksbehandler and KNUTE_PASSWORD=demo-passord, runs
+KNUTE_USER=saksbehandler and KNUTE_PASSWORD=demo-passord (and KNUTE_BIN,
+KNUTE_BIN_ARGS: the binary and its settings flags, for tests that set things
+up with the CLI), runs
 `node --test tests/browser/` from the repository root, stops the server and
 exits with node's exit code (1 if the server misbehaved on stop).
 
     python3 tests/browser/run_with_server.py --knute build/knute [--node node]
 """
 
+import json
 import os
 import re
 import subprocess
@@ -28,7 +31,8 @@ def main():
         srv = knute.Server(args.knute, wd.path, args.web_root)
         srv.cli("demo")
         srv.start()
-        env = dict(os.environ, KNUTE_URL=srv.url, KNUTE_USER=args.user, KNUTE_PASSWORD=knute.DEMO_PASSWORD)
+        env = dict(os.environ, KNUTE_URL=srv.url, KNUTE_USER=args.user, KNUTE_PASSWORD=knute.DEMO_PASSWORD,
+                   KNUTE_BIN=args.knute, KNUTE_BIN_ARGS=json.dumps(srv.flags()))  # CLI set-up in tests
         print("knute serving %s (folder %s)" % (srv.url, wd.path), flush=True)
         counts = {"pass": 0, "fail": 0}
         try:

@@ -195,7 +195,7 @@ static int setup(void **state)
     cfg.shutdown_grace_s = 2;
     kn_strcpy(cfg.listen, sizeof cfg.listen, "127.0.0.1");
     kn_strcpy(cfg.web_root, sizeof cfg.web_root, web_root);
-    app = (http_app){&cfg, st, auth, &citizens, NULL};
+    app = (http_app){&cfg, st, auth, &citizens, NULL, NULL};
     return http_server_start(&app, &srv, &err) == KN_OK ? 0 : -1;
 }
 

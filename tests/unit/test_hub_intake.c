@@ -100,7 +100,7 @@ static int setup(void **state)
     struct fixture *f = calloc(1, sizeof *f);
     if (!f || test_store_new(&f->st, f->path, sizeof f->path) != KN_OK)
         return -1;
-    f->hub = (hub_ctx){f->st, NID_ENV_TEST, "", NULL};
+    f->hub = (hub_ctx){.st = f->st, .environment = NID_ENV_TEST, .public_url = ""};
     org(f->st, MUNI_A, STORE_ORG_MUNICIPALITY);
     org(f->st, MUNI_B, STORE_ORG_MUNICIPALITY);
     org(f->st, SUPPLIER, STORE_ORG_SUPPLIER);

@@ -11,7 +11,7 @@
 export const views = [
   { id: 'oversikt', title: 'Oversikt', load: () => import('../views/oversikt.js') },
   { id: 'innbyggere', title: 'Innbyggere', load: () => import('../views/innbyggere.js') },
-  { id: 'responssenter', title: 'Responssenter' },
+  { id: 'responssenter', title: 'Responssenter', load: () => import('../views/responssenter.js') },
   { id: 'meldinger', title: 'Meldinger (knutepunkt)', load: () => import('../views/meldinger.js') },
   { id: 'tjenester', title: 'Tjenester' },
   { id: 'utstyr', title: 'Utstyr' },
