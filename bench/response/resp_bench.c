@@ -174,7 +174,8 @@ typedef struct pend {
 static pend *pending;
 static size_t npending, pending_cap;
 
-static hist post_hist; /* POST written -> answer read (alarms) */
+static hist post_hist;                /* POST written -> answer read (alarms) */
+static hist win_post, win_frame;      /* the same and the frames, this 10 s window */
 
 static struct {
     uint64_t sent, ok_new, ok_repeat, ok_dup, refused, late, created, create_failed;
@@ -344,6 +345,7 @@ static void record(int si, int64_t seq, int64_t at)
         return;
     }
     hist_add(&s->h, at - t);
+    hist_add(&win_frame, at - t);
 }
 
 static void resolve_pending(void)
@@ -351,8 +353,10 @@ static void resolve_pending(void)
     size_t keep = 0;
     for (size_t i = 0; i < npending; i++) {
         int64_t t = send_at[pending[i].seq - base_seq];
-        if (t)
+        if (t) {
             hist_add(&streams[pending[i].stream].h, pending[i].at - t);
+            hist_add(&win_frame, pending[i].at - t);
+        }
         else
             pending[keep++] = pending[i];
     }
@@ -385,6 +389,7 @@ static void post_answer(conn *c, int status, const char *body, size_t blen)
     }
     int64_t seq = strtoll(seqp, NULL, 10);
     hist_add(&post_hist, now_ns() - c->sent_ns);
+    hist_add(&win_post, now_ns() - c->sent_ns);
     if (intake && strncmp(intake, "\"duplicate\"", 11) == 0) {
         st.ok_dup++;
         return; /* no event: nothing to expect */
@@ -842,6 +847,11 @@ int main(int argc, char **argv)
         if (now >= next_rss && nrss < 1024) {
             rss[nrss++] = rss_kb();
             next_rss += 10000000000LL;
+            fprintf(stderr, "resp_bench: t=%3ds sent %lld, answer p99 %.1f max %.1f ms, frame p99 %.1f max %.1f ms, RSS %.1f MB\n",
+                    (nrss - 1) * 10, (long long)k, hist_q(&win_post, 0.99), (double)win_post.max / 1e6,
+                    hist_q(&win_frame, 0.99), (double)win_frame.max / 1e6, (double)rss[nrss - 1] / 1024);
+            memset(&win_post, 0, sizeof win_post);
+            memset(&win_frame, 0, sizeof win_frame);
         }
         if (now >= next_resolve) {
             resolve_pending();

@@ -16,44 +16,14 @@
 
 /* ---- RFC 3339 ---- */
 
-static int digits(const char *s, int n, int *out)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return 1;
-}
-
-static int days_in_month(int y, int m)
-{
-    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m == 2 && leap ? 29 : days[m - 1];
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 /* "YYYY-MM-DDTHH:MM:SS" at s; fills the parts; 1 when well-formed and real. */
 static int parse_datetime(const char *s, int *y, int *mo, int *d, int *h, int *mi, int *sec)
 {
-    if (!digits(s, 4, y) || s[4] != '-' || !digits(s + 5, 2, mo) || s[7] != '-' ||
-        !digits(s + 8, 2, d) || (s[10] != 'T' && s[10] != 't') || !digits(s + 11, 2, h) ||
-        s[13] != ':' || !digits(s + 14, 2, mi) || s[16] != ':' || !digits(s + 17, 2, sec))
+    if (!resp_digits(s, 4, y) || s[4] != '-' || !resp_digits(s + 5, 2, mo) || s[7] != '-' ||
+        !resp_digits(s + 8, 2, d) || (s[10] != 'T' && s[10] != 't') || !resp_digits(s + 11, 2, h) ||
+        s[13] != ':' || !resp_digits(s + 14, 2, mi) || s[16] != ':' || !resp_digits(s + 17, 2, sec))
         return 0;
-    return *y >= 1 && *mo >= 1 && *mo <= 12 && *d >= 1 && *d <= days_in_month(*y, *mo) &&
+    return *y >= 1 && *mo >= 1 && *mo <= 12 && *d >= 1 && *d <= resp_days_in_month(*y, *mo) &&
            *h <= 23 && *mi <= 59 && *sec <= 59;
 }
 
@@ -75,8 +45,8 @@ static int parse_tail(const char *s, int *ms, int *offset_min)
         return 1;
     }
     int oh, om;
-    if ((s[0] != '+' && s[0] != '-') || !digits(s + 1, 2, &oh) || s[3] != ':' ||
-        !digits(s + 4, 2, &om) || s[6] != '\0' || oh > 23 || om > 59)
+    if ((s[0] != '+' && s[0] != '-') || !resp_digits(s + 1, 2, &oh) || s[3] != ':' ||
+        !resp_digits(s + 4, 2, &om) || s[6] != '\0' || oh > 23 || om > 59)
         return 0;
     *offset_min = (s[0] == '-' ? -1 : 1) * (oh * 60 + om);
     return 1;
@@ -89,7 +59,7 @@ int resp_parse_time(const char *s, int64_t *ms_out, kn_err *err)
         !parse_tail(s + 19, &ms, &off))
         return kn_err_set(err, KN_EINVAL,
                           "not an RFC 3339 time with offset (e.g. 2026-11-22T10:15:00+01:00)");
-    int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off * 60;
+    int64_t secs = resp_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off * 60;
     *ms_out = secs * 1000 + ms;
     return KN_OK;
 }

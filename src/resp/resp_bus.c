@@ -314,13 +314,16 @@ static const bus_frame *ring_append(resp_bus *bus, bus_frame *f)
 }
 
 /* Subscribers to wake for frame f (mu held). Armed subscribers of other
- * municipalities move their cursor along: they have seen everything. */
+ * municipalities move their cursor along: they have seen everything, unless
+ * an event was dropped on a full queue since (mark_all above the cursor; an
+ * armed subscriber cannot lose a frame to eviction, it follows every one):
+ * then they are woken for their reset. */
 static void pick_for_frame(resp_bus *bus, const bus_frame *f, size_t *n)
 {
     for (resp_sub *s = bus->subs; s; s = s->next) {
         if (!s->armed)
             continue;
-        if (sub_matches(s, f->muni))
+        if (bus->mark_all > s->cursor || sub_matches(s, f->muni))
             wake_add(bus, n, s);
         else if (f->seq > s->cursor)
             s->cursor = f->seq;
@@ -649,14 +652,17 @@ long resp_sub_read(resp_sub *sub, char *buf, size_t max)
     sub->armed = 0;
     if (!sub->reset_due && sub_mark(bus, sub) > sub->cursor)
         sub->reset_due = 1;
-    if (sub->reset_due) {
+    if (sub->reset_due) { /* live from the newest frame, or past a dropped event */
+        int64_t to = bus->newest, lost = sub_mark(bus, sub);
+        if (lost > to)
+            to = lost;
         char reset[96];
         int len = snprintf(reset, sizeof reset, "id: %lld\nevent: reset\ndata: {\"seq\":%lld}\n\n",
-                           (long long)bus->newest, (long long)bus->newest);
+                           (long long)to, (long long)to);
         size_t w = put(buf, max, out, reset, (size_t)len);
         if (w) {
             out += w;
-            sub->cursor = bus->newest;
+            sub->cursor = to;
             sub->reset_due = 0;
             atomic_fetch_add(&bus->resets, 1);
         }

@@ -48,9 +48,23 @@ void resp_local_time(int64_t at_ms, int *weekday, int *minute, char month[8]);
 /* The same instant as operators read it: "22.11.2026 kl. 10:15" (size >= 24). */
 void resp_local_format(int64_t at_ms, char *out, size_t size);
 
+/* Calendar arithmetic shared by the module's date parsers and its Europe/Oslo
+ * time (resp_route.c): days since 1970-01-01 of a proleptic Gregorian date;
+ * the number of days of month m (1..12) in year y; the n decimal digits at s
+ * into *out (returns 1, or 0 and *out untouched when one is not a digit). */
+int64_t resp_days_from_civil(int64_t y, int m, int d);
+int resp_days_in_month(int y, int m);
+int resp_digits(const char *s, int n, int *out);
+
 /* RFC 3339 (with offset or Z) -> ms since the epoch. KN_EINVAL when
  * malformed or not a real date/time (resp_alarm.c). */
 int resp_parse_time(const char *s, int64_t *ms_out, kn_err *err);
+
+/* Optional string member `key` of obj into dst (size bytes; "" when absent or
+ * null); KN_EINVAL naming `field` when it is not a string or too long
+ * (resp_json.c). Shared by the rule and profile parsers. */
+int resp_json_str(const json_t *obj, const char *key, const char *field, char *dst, size_t size,
+                  kn_err *err);
 
 /* Decide access for p at municipality: users need a role in `roles` there;
  * clients need `scope` and a grant there. Returns auth_require's status. */

@@ -1,9 +1,12 @@
 /* resp_json.c - the JSON views of an alarm and of one of its events, shared
  * by the HTTP API (src/http/http_resp*.c) and the live bus's SSE frames.
  * Shapes: resp.h and docs/response.md. Times are RFC 3339 UTC with
- * milliseconds ("2026-11-22T09:15:00.123Z"), null when 0.
+ * milliseconds ("2026-11-22T09:15:00.123Z"), null when 0. Also the member
+ * reader the module's JSON parsers (rules, profiles) share.
  */
 #include "resp_int.h"
+
+#include "../core/core_util.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -112,4 +115,20 @@ json_t *resp_event_to_json(const store_resp_event *e)
     put(o, "vkp_event", e->vkp_event >= 0 ? json_integer(e->vkp_event) : json_null());
     put(o, "actor", who_json(e->actor_id, e->actor_name));
     return o;
+}
+
+/* ---- input ---- */
+
+int resp_json_str(const json_t *obj, const char *key, const char *field, char *dst, size_t size,
+                  kn_err *err)
+{
+    const json_t *v = json_object_get(obj, key);
+    dst[0] = '\0';
+    if (!v || json_is_null(v))
+        return KN_OK;
+    if (!json_is_string(v))
+        return kn_err_set(err, KN_EINVAL, "field '%s': must be a string", field);
+    if (kn_strcpy(dst, size, json_string_value(v)) != KN_OK)
+        return kn_err_set(err, KN_EINVAL, "field '%s': longer than %zu bytes", field, size - 1);
+    return KN_OK;
 }

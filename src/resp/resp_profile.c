@@ -89,26 +89,29 @@ static int profile_valid(const store_resp_profile *p, kn_err *err)
 
 /* ---- JSON ---- */
 
-static int json_str(const json_t *obj, const char *key, const char *field, char *dst, size_t size,
-                    kn_err *err)
+/* The name of member key of the i-th object of list, as errors show it:
+ * "relatives[2].phone". */
+static void item_field(char f[48], const char *list, int i, const char *key)
 {
-    const json_t *v = json_object_get(obj, key);
-    dst[0] = '\0';
-    if (!v || json_is_null(v))
-        return KN_OK;
-    if (!json_is_string(v))
-        return kn_err_set(err, KN_EINVAL, "field '%s': must be a string", field);
-    if (kn_strcpy(dst, size, json_string_value(v)) != KN_OK)
-        return kn_err_set(err, KN_EINVAL, "field '%s': longer than %zu bytes", field, size - 1);
-    return KN_OK;
+    snprintf(f, 48, "%s[%d].%s", list, i, key);
 }
 
-static int json_int(const json_t *obj, const char *key, const char *field, int min, int max,
+static int item_str(const json_t *j, const char *list, int i, const char *key, char *dst,
+                    size_t size, kn_err *err)
+{
+    char f[48];
+    item_field(f, list, i, key);
+    return resp_json_str(j, key, f, dst, size, err);
+}
+
+static int item_int(const json_t *j, const char *list, int i, const char *key, int min, int max,
                     int *out, kn_err *err)
 {
-    const json_t *v = json_object_get(obj, key);
+    char f[48];
+    item_field(f, list, i, key);
+    const json_t *v = json_object_get(j, key);
     if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
-        return kn_err_set(err, KN_EINVAL, "field '%s': must be an integer %d..%d", field, min, max);
+        return kn_err_set(err, KN_EINVAL, "field '%s': must be an integer %d..%d", f, min, max);
     *out = (int)json_integer_value(v);
     return KN_OK;
 }
@@ -131,29 +134,23 @@ static int json_list(const json_t *j, const char *key, size_t max, const json_t 
 
 static int relative_from_json(const json_t *j, int i, store_resp_relative *r, kn_err *err)
 {
-    char f[48];
-    snprintf(f, sizeof f, "relatives[%d].name", i);
-    int rc = json_str(j, "name", f, r->name, sizeof r->name, err);
-    snprintf(f, sizeof f, "relatives[%d].relation", i);
+    int rc = item_str(j, "relatives", i, "name", r->name, sizeof r->name, err);
     if (rc == KN_OK)
-        rc = json_str(j, "relation", f, r->relation, sizeof r->relation, err);
-    snprintf(f, sizeof f, "relatives[%d].phone", i);
+        rc = item_str(j, "relatives", i, "relation", r->relation, sizeof r->relation, err);
     if (rc == KN_OK)
-        rc = json_str(j, "phone", f, r->phone, sizeof r->phone, err);
-    snprintf(f, sizeof f, "relatives[%d].call_order", i);
+        rc = item_str(j, "relatives", i, "phone", r->phone, sizeof r->phone, err);
     if (rc == KN_OK)
-        rc = json_int(j, "call_order", f, 1, STORE_RESP_MAX_RELATIVES, &r->call_order, err);
+        rc = item_int(j, "relatives", i, "call_order", 1, STORE_RESP_MAX_RELATIVES, &r->call_order,
+                      err);
     return rc;
 }
 
 static int prio_from_json(const json_t *j, int i, store_resp_prio_rule *r, kn_err *err)
 {
-    char f[48];
-    snprintf(f, sizeof f, "priority_rules[%d].alert_code", i);
-    int rc = json_str(j, "alert_code", f, r->alert_code, sizeof r->alert_code, err);
-    snprintf(f, sizeof f, "priority_rules[%d].priority", i);
+    int rc =
+        item_str(j, "priority_rules", i, "alert_code", r->alert_code, sizeof r->alert_code, err);
     if (rc == KN_OK)
-        rc = json_int(j, "priority", f, 1, 5, &r->priority, err);
+        rc = item_int(j, "priority_rules", i, "priority", 1, 5, &r->priority, err);
     return rc;
 }
 
@@ -176,7 +173,7 @@ int resp_profile_from_json(const json_t *j, store_resp_profile *out, kn_err *err
     };
     int rc = KN_OK;
     for (size_t i = 0; rc == KN_OK && i < sizeof fields / sizeof fields[0]; i++)
-        rc = json_str(j, fields[i].key, fields[i].key, fields[i].dst, fields[i].size, err);
+        rc = resp_json_str(j, fields[i].key, fields[i].key, fields[i].dst, fields[i].size, err);
     const json_t *rel = NULL, *prio = NULL;
     if (rc == KN_OK)
         rc = json_list(j, "relatives", STORE_RESP_MAX_RELATIVES, &rel, err);

@@ -20,10 +20,10 @@
 #define MIN_STEP_TIMEOUT_S 10
 #define MAX_STEP_TIMEOUT_S 86400
 
-/* ---- Europe/Oslo local time ---- */
+/* ---- calendar and Europe/Oslo local time ---- */
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
-static int64_t days_from_civil(int64_t y, int m, int d)
+int64_t resp_days_from_civil(int64_t y, int m, int d)
 {
     y -= m <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -31,6 +31,25 @@ static int64_t days_from_civil(int64_t y, int m, int d)
     int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
     int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     return era * 146097 + doe - 719468;
+}
+
+int resp_days_in_month(int y, int m)
+{
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 && leap ? 29 : days[m - 1];
+}
+
+int resp_digits(const char *s, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 1;
 }
 
 static void civil_from_days(int64_t z, int *y, int *m, int *d)
@@ -62,7 +81,7 @@ static int64_t floor_div(int64_t a, int64_t b)
  * the EU switch moment. */
 static int64_t last_sunday_0100(int year, int month)
 {
-    int64_t last = days_from_civil(year, month, 31);
+    int64_t last = resp_days_from_civil(year, month, 31);
     int64_t sunday = last - (weekday_of(last) + 1) % 7;
     return sunday * 86400 + 3600;
 }
@@ -211,22 +230,6 @@ static int rule_valid(const store_resp_rule *r, kn_err *err)
 
 /* ---- JSON ---- */
 
-/* Optional string member into dst; KN_EINVAL naming the field when it is not
- * a string or too long. */
-static int json_str(const json_t *obj, const char *key, const char *field, char *dst, size_t size,
-                    kn_err *err)
-{
-    const json_t *v = json_object_get(obj, key);
-    dst[0] = '\0';
-    if (!v || json_is_null(v))
-        return KN_OK;
-    if (!json_is_string(v))
-        return kn_err_set(err, KN_EINVAL, "field '%s': must be a string", field);
-    if (kn_strcpy(dst, size, json_string_value(v)) != KN_OK)
-        return kn_err_set(err, KN_EINVAL, "field '%s': longer than %zu bytes", field, size - 1);
-    return KN_OK;
-}
-
 static int step_from_json(const json_t *j, int i, store_resp_step *s, kn_err *err)
 {
     char field[32];
@@ -234,12 +237,12 @@ static int step_from_json(const json_t *j, int i, store_resp_step *s, kn_err *er
         return kn_err_set(err, KN_EINVAL, "field 'steps[%d]': must be an object", i);
     char kind[16];
     snprintf(field, sizeof field, "steps[%d].kind", i);
-    int rc = json_str(j, "kind", field, kind, sizeof kind, err);
+    int rc = resp_json_str(j, "kind", field, kind, sizeof kind, err);
     if (rc != KN_OK)
         return rc;
     s->kind = step_kind_parse(kind);
     snprintf(field, sizeof field, "steps[%d].target", i);
-    rc = json_str(j, "target", field, s->target, sizeof s->target, err);
+    rc = resp_json_str(j, "target", field, s->target, sizeof s->target, err);
     if (rc != KN_OK)
         return rc;
     const json_t *t = json_object_get(j, "timeout_s");
@@ -287,13 +290,14 @@ int resp_rule_from_json(const json_t *j, const char *municipality, store_resp_ru
     if (kn_strcpy(out->municipality, sizeof out->municipality, municipality ? municipality : "") !=
         KN_OK)
         return kn_err_set(err, KN_EINVAL, "field 'municipality': too long");
-    int rc = json_str(j, "id", "id", out->id, sizeof out->id, err);
+    int rc = resp_json_str(j, "id", "id", out->id, sizeof out->id, err);
     if (rc == KN_OK)
-        rc = json_str(j, "name", "name", out->name, sizeof out->name, err);
+        rc = resp_json_str(j, "name", "name", out->name, sizeof out->name, err);
     if (rc == KN_OK)
-        rc = json_str(j, "service", "service", out->service, sizeof out->service, err);
+        rc = resp_json_str(j, "service", "service", out->service, sizeof out->service, err);
     if (rc == KN_OK)
-        rc = json_str(j, "citizen_id", "citizen_id", out->citizen_id, sizeof out->citizen_id, err);
+        rc = resp_json_str(j, "citizen_id", "citizen_id", out->citizen_id, sizeof out->citizen_id,
+                           err);
     if (rc == KN_OK)
         rc = days_from_json(json_object_get(j, "days"), &out->weekdays, err);
     if (rc == KN_OK)

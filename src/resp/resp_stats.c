@@ -268,39 +268,16 @@ void resp_stats_free(resp_stats *s)
 
 /* ---- dates ---- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static int digits(const char *s, size_t n, int *out)
-{
-    *out = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-        *out = *out * 10 + (s[i] - '0');
-    }
-    return 1;
-}
-
 int resp_stats_day_start(const char *date, int64_t *ms_out, kn_err *err)
 {
-    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int y, m, d;
-    if (!date || strlen(date) != 10 || date[4] != '-' || date[7] != '-' || !digits(date, 4, &y) ||
-        !digits(date + 5, 2, &m) || !digits(date + 8, 2, &d) || y < 1970 || m < 1 || m > 12)
+    if (!date || strlen(date) != 10 || date[4] != '-' || date[7] != '-' ||
+        !resp_digits(date, 4, &y) || !resp_digits(date + 5, 2, &m) ||
+        !resp_digits(date + 8, 2, &d) || y < 1970 || m < 1 || m > 12)
         return kn_err_set(err, KN_EINVAL, "date: expected YYYY-MM-DD");
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (d < 1 || d > mdays[m - 1] + (m == 2 && leap))
+    if (d < 1 || d > resp_days_in_month(y, m))
         return kn_err_set(err, KN_EINVAL, "date: %s is not a real date", date);
-    int64_t utc_midnight = days_from_civil(y, m, d) * 86400000;
+    int64_t utc_midnight = resp_days_from_civil(y, m, d) * 86400000;
     /* Oslo is UTC+1 (CET) or UTC+2 (CEST); DST never changes at midnight,
      * so exactly one of the two candidates is local midnight. */
     for (int64_t offset_h = 1; offset_h <= 2; offset_h++) {

@@ -31,7 +31,7 @@ static const sq_field device_fields[] = {
     SQ_F(store_device, created_at, SQ_I64, 0),
 };
 /* clang-format on */
-static const sq_table device_table = SQ_TABLE("device", store_device, device_fields);
+const sq_table sq_device_table = SQ_TABLE("device", store_device, device_fields);
 
 int sq_device_create(store *st, store_device *device, kn_err *err)
 {
@@ -40,9 +40,9 @@ int sq_device_create(store *st, store_device *device, kn_err *err)
     store_device rec = *device;
     kn_id_new(rec.id);
     rec.created_at = kn_now_s();
-    int status = sq_check(&device_table, &rec, err);
+    int status = sq_check(&sq_device_table, &rec, err);
     if (status == KN_OK)
-        status = sq_write_insert(SQ(st), SQL_INSERT, &device_table, &rec, err);
+        status = sq_write_insert(SQ(st), SQL_INSERT, &sq_device_table, &rec, err);
     if (status == KN_OK) {
         memcpy(device->id, rec.id, sizeof device->id);
         device->created_at = rec.created_at;
@@ -60,6 +60,6 @@ int sq_device_list(store *st, const char *municipality, store_device **list, siz
             return status;
     }
     sq_arg args[] = {SQ_TXT(municipality), SQ_NUM(SQ_LIST_MAX)};
-    return sq_read_list(SQ(st), municipality ? SQL_LIST : SQL_LIST_ALL, args, 2, &device_table,
+    return sq_read_list(SQ(st), municipality ? SQL_LIST : SQL_LIST_ALL, args, 2, &sq_device_table,
                         SQ_LIST_MAX, (void **)list, n, err);
 }

@@ -122,6 +122,11 @@ static int read_message(sqlite3_stmt *st, int with_body, store_hub_message *m)
     return KN_OK;
 }
 
+int sq_hub_message_row(sqlite3_stmt *st, store_hub_message *m)
+{
+    return read_message(st, 1, m);
+}
+
 typedef struct msg_read {
     const char *sql;
     const sq_arg *args;

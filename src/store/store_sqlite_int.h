@@ -240,6 +240,8 @@ int sq_citizen_count(store *st, const char *municipality, int64_t *count, kn_err
 int sq_device_create(store *st, store_device *device, kn_err *err);
 int sq_device_list(store *st, const char *municipality, store_device **list, size_t *n,
                    kn_err *err);
+/* The devices record table, columns in DEVICE_COLS order (store_sqlite_device.c). */
+extern const sq_table sq_device_table;
 
 int sq_gain_plan_create(store *st, store_gain_plan *plan, const store_audit *audit, kn_err *err);
 int sq_gain_plan_get(store *st, const char *id, store_gain_plan *out, kn_err *err);
@@ -251,6 +253,11 @@ int sq_gain_measure_list(store *st, const char *municipality, const char *plan_i
 
 /* The hub's messages and register (store_sqlite_hub.c). */
 extern const struct store_hub_ops sq_hub_ops;
+/* One hub_messages row read as "id, seq, receiver, sender_client, kind, event,
+ * idem_key, patient_key, status, routed, created_at, updated_at, body" into m
+ * (m->body malloc'd, the caller frees it with store_hub_message_free).
+ * KN_ENOMEM when the body cannot be allocated. */
+int sq_hub_message_row(sqlite3_stmt *st, store_hub_message *m);
 
 /* The hub outbox (store_sqlite_outbox.c): its ops table and migration 4. */
 extern const struct store_outbox_ops sq_outbox_ops;

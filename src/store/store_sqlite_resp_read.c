@@ -60,6 +60,7 @@ static const char SQL_STAT_ROWS[] =
     " claimed_at, acked_at, closed_at, callout_requested_at, callout_started_at, callout_done_at"
     " FROM resp_alarms WHERE municipality = ?1 AND received_at >= ?2 AND received_at < ?3"
     " ORDER BY received_at LIMIT ?4";
+/* columns in the order of sq_device_table and sq_hub_message_row */
 static const char SQL_DEVICE_FIND[] =
     "SELECT id, municipality, citizen_id, type, serial, supplier_orgnr, created_at FROM devices"
     " WHERE municipality = ?1 AND (id = ?2 OR serial = ?2) ORDER BY id = ?2 DESC, rowid LIMIT 1";
@@ -105,38 +106,11 @@ static const sq_field stat_fields[] = {
     SQ_F(store_resp_stat_row, callout_started_at, SQ_I64, 0),
     SQ_F(store_resp_stat_row, callout_done_at, SQ_I64, 0),
 };
-/* the devices table as store_sqlite_device.c reads it */
-static const sq_field device_fields[] = {
-    SQ_F(store_device, id, SQ_TEXT, 0),
-    SQ_F(store_device, municipality, SQ_TEXT, 0),
-    SQ_F(store_device, citizen_id, SQ_TEXT, 0),
-    SQ_F(store_device, type, SQ_TEXT, 0),
-    SQ_F(store_device, serial, SQ_TEXT, 0),
-    SQ_F(store_device, supplier_orgnr, SQ_TEXT, 0),
-    SQ_F(store_device, created_at, SQ_I64, 0),
-};
-/* hub_messages as store_sqlite_hub.c reads it (the body is read beside) */
-static const sq_field msg_fields[] = {
-    SQ_F(store_hub_message, id, SQ_TEXT, 0),
-    SQ_F(store_hub_message, seq, SQ_I64, 0),
-    SQ_F(store_hub_message, receiver, SQ_TEXT, 0),
-    SQ_F(store_hub_message, sender_client, SQ_TEXT, 0),
-    SQ_F(store_hub_message, kind, SQ_TEXT, 0),
-    SQ_F(store_hub_message, event, SQ_TEXT, 0),
-    SQ_F(store_hub_message, idem_key, SQ_TEXT, 0),
-    SQ_F(store_hub_message, patient_key, SQ_TEXT, 0),
-    SQ_F(store_hub_message, status, SQ_INT, 0),
-    SQ_F(store_hub_message, routed, SQ_INT, 0),
-    SQ_F(store_hub_message, created_at, SQ_I64, 0),
-    SQ_F(store_hub_message, updated_at, SQ_I64, 0),
-};
 /* clang-format on */
 static const sq_table key_table = SQ_TABLE("alarm", alarm_key, key_fields);
 static const sq_table num_table = SQ_TABLE("alarm count", num_row, num_fields);
 static const sq_table muni_table = SQ_TABLE("alarm municipality", muni_row, muni_fields);
 static const sq_table stat_table = SQ_TABLE("alarm statistics", store_resp_stat_row, stat_fields);
-static const sq_table device_table = SQ_TABLE("device", store_device, device_fields);
-static const sq_table msg_table = SQ_TABLE("hub message", store_hub_message, msg_fields);
 
 static int check_munis(const char *const *munis, size_t n, int required, kn_err *err)
 {
@@ -480,7 +454,7 @@ int sq_resp_device_find(store *st, const char *municipality, const char *id_or_s
     if (!out)
         return kn_err_set(err, KN_EINVAL, "device: no output");
     sq_arg args[] = {SQ_TXT(municipality), SQ_TXT(id_or_serial)};
-    status = sq_read_get(SQ(st), SQL_DEVICE_FIND, args, SQ_NARGS(args), &device_table, out, err);
+    status = sq_read_get(SQ(st), SQL_DEVICE_FIND, args, SQ_NARGS(args), &sq_device_table, out, err);
     if (status == KN_ENOTFOUND)
         return kn_err_set(err, KN_ENOTFOUND, "device not found");
     return status;
@@ -493,23 +467,6 @@ typedef struct hub_read {
     size_t n;
 } hub_read;
 
-static int hub_row(sqlite3_stmt *st, store_hub_message *m)
-{
-    memset(m, 0, sizeof *m);
-    sq_read_row(st, &msg_table, m);
-    int col = (int)msg_table.nfields;
-    size_t len = (size_t)sqlite3_column_bytes(st, col);
-    const unsigned char *text = sqlite3_column_text(st, col);
-    m->body = malloc(len + 1);
-    if (!m->body)
-        return KN_ENOMEM;
-    if (len)
-        memcpy(m->body, text, len);
-    m->body[len] = '\0';
-    m->body_len = len;
-    return KN_OK;
-}
-
 static int hub_fn(sq_conn *c, void *arg, kn_err *err)
 {
     hub_read *r = arg;
@@ -521,7 +478,7 @@ static int hub_fn(sq_conn *c, void *arg, kn_err *err)
     r->list = calloc(r->limit, sizeof *r->list);
     int rc = SQLITE_DONE;
     while (r->list && r->n < r->limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (hub_row(st, &r->list[r->n]) != KN_OK)
+        if (sq_hub_message_row(st, &r->list[r->n]) != KN_OK)
             break;
         r->n++;
     }

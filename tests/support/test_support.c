@@ -87,6 +87,31 @@ void test_store_destroy(store *st, const char *path)
         test_db_remove(path);
 }
 
+char *test_read_source(const char *rel, size_t *len)
+{
+    const char *src = getenv("KNUTE_SOURCE_DIR");
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", src ? src : ".", rel);
+    kn_buf buf;
+    kn_buf_init(&buf, 1u << 24);
+    if (kn_file_read(path, &buf, NULL) != KN_OK) {
+        kn_buf_release(&buf);
+        return NULL;
+    }
+    return kn_buf_detach(&buf, len);
+}
+
+size_t test_audit_count(store *st, const char *actor, const char *action)
+{
+    store_audit *list = NULL;
+    size_t n = 0;
+    store_audit_filter filter = {NULL, actor, action, 0, 1000};
+    if (st->ops->audit_list(st, &filter, &list, &n, NULL) != KN_OK)
+        return (size_t)-1;
+    free(list);
+    return n;
+}
+
 auth_principal test_principal(int kind, const char *id)
 {
     auth_principal p;

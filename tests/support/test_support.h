@@ -33,6 +33,15 @@ int test_store_new(store **out, char *path_out, size_t path_size);
 /* Close the store and delete its files (test_db_remove). */
 void test_store_destroy(store *st, const char *path);
 
+/* The file at $KNUTE_SOURCE_DIR/rel (the source tree; "." when unset) as a
+ * malloc'd, NUL-terminated buffer the caller frees; *len (may be NULL) gets
+ * its size. NULL when it cannot be read. */
+char *test_read_source(const char *rel, size_t *len);
+
+/* How many audit events (up to 1000) match actor and action (NULL: any);
+ * (size_t)-1 when the store fails. */
+size_t test_audit_count(store *st, const char *actor, const char *action);
+
 /* A principal of `kind` (AUTH_PRINCIPAL_USER/CLIENT) with `id` and no grants. */
 auth_principal test_principal(int kind, const char *id);
 

@@ -39,20 +39,6 @@ struct fixture {
     auth_principal other;   /* client with no register grants */
 };
 
-static char *read_source(const char *rel)
-{
-    const char *src = getenv("KNUTE_SOURCE_DIR");
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", src ? src : ".", rel);
-    kn_buf buf;
-    kn_buf_init(&buf, 1u << 20);
-    if (kn_file_read(path, &buf, NULL) != KN_OK) {
-        kn_buf_release(&buf);
-        return NULL;
-    }
-    return kn_buf_detach(&buf, NULL);
-}
-
 /* The text with every `from` (same length as `to`) replaced: a new message. */
 static char *variant(const char *text, const char *from, const char *to)
 {
@@ -109,7 +95,7 @@ static int setup(void **state)
     f->other = client(f->st, "fremmed");
     grant(f, f->sender.id, "Bundle", "write");
     grant(f, f->epj.id, "*", "read");
-    f->msg = read_source("tests/fhir/vkp/bench-medicationdispense-3k.json");
+    f->msg = test_read_source("tests/fhir/vkp/bench-medicationdispense-3k.json", NULL);
     *state = f;
     return f->msg ? 0 : -1;
 }

@@ -90,14 +90,11 @@ static int64_t put_message(store *st, const char *receiver, const char *body)
 
 static char *read_corpus(const char *name)
 {
-    const char *src = getenv("KNUTE_SOURCE_DIR");
-    char path[1024];
-    snprintf(path, sizeof path, "%s/tests/fhir/vkp/valid/%s", src ? src : ".", name);
-    kn_buf b;
-    kn_buf_init(&b, 1u << 20);
-    assert_int_equal(kn_file_read(path, &b, NULL), KN_OK);
-    size_t len;
-    return kn_buf_detach(&b, &len);
+    char rel[512];
+    snprintf(rel, sizeof rel, "tests/fhir/vkp/valid/%s", name);
+    char *text = test_read_source(rel, NULL);
+    assert_non_null(text);
+    return text;
 }
 
 static void observation(char *out, size_t size, int i, const char *code)

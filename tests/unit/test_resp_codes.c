@@ -19,24 +19,8 @@
 #include <string.h>
 #include <time.h>
 
-#define CODESYSTEM "/../shared/vkp/VKP-R4/CodeSystem/vkp-alert-code-v090.codesystem.xml"
+#define CODESYSTEM "../shared/vkp/VKP-R4/CodeSystem/vkp-alert-code-v090.codesystem.xml"
 #define MAX_CONCEPTS 200
-
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
 
 /* Append the UTF-8 encoding of code point cp. */
 static char *put_utf8(char *o, unsigned long cp)
@@ -109,10 +93,9 @@ concept;
 /* Every <concept> of the code system (flat or nested). */
 static size_t load_concepts(concept *out, size_t max)
 {
-    const char *src = getenv("KNUTE_SOURCE_DIR");
-    char path[1024];
-    snprintf(path, sizeof path, "%s" CODESYSTEM, src ? src : ".");
-    char *xml = read_text(path);
+    char *xml = test_read_source(CODESYSTEM, NULL);
+    if (!xml)
+        fail_msg("cannot read %s", CODESYSTEM);
     size_t n = 0;
     for (const char *p = strstr(xml, "<concept>"); p; p = strstr(p + 1, "<concept>")) {
         assert_true(n < max);

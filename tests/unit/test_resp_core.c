@@ -16,6 +16,7 @@
 #include "core/core_util.h"
 #include "demo/demo.h"
 #include "resp/resp_int.h"
+#include "test_resp_util.h"
 #include "test_support.h"
 
 #include <pthread.h>
@@ -44,26 +45,21 @@ struct fixture {
     auth_principal receiver; /* an alarm receiver client of Knutby */
 };
 
-static int64_t manual_clock(void *cls)
-{
-    struct fixture *f = cls;
-    return atomic_load(&f->now);
-}
-
 static void advance(struct fixture *f, int64_t ms)
 {
     atomic_fetch_add(&f->now, ms);
 }
 
-static auth_principal demo_principal(store *st, const char *username)
+/* a (na records) then b (nb) of `size` bytes in one new array; frees a and b. */
+static void *join(void *a, size_t na, void *b, size_t nb, size_t size)
 {
-    store_user u;
-    assert_int_equal(st->ops->user_get_by_name(st, username, &u, NULL), KN_OK);
-    auth_principal p = test_principal(AUTH_PRINCIPAL_USER, u.id);
-    kn_strcpy(p.name, sizeof p.name, u.username);
-    for (size_t i = 0; i < u.ngrants; i++)
-        test_grant(&p, u.grants[i].orgnr, u.grants[i].roles);
-    return p;
+    char *all = calloc(na + nb, size);
+    assert_non_null(all);
+    memcpy(all, a, na * size);
+    memcpy(all + na * size, b, nb * size);
+    free(a);
+    free(b);
+    return all;
 }
 
 static void load_people(struct fixture *f)
@@ -72,23 +68,13 @@ static void load_people(struct fixture *f)
     size_t na = 0, nb = 0;
     assert_int_equal(f->st->ops->citizen_list(f->st, MUNI_A, 0, 100, &a, &na, NULL), KN_OK);
     assert_int_equal(f->st->ops->citizen_list(f->st, MUNI_B, 0, 100, &b, &nb, NULL), KN_OK);
-    f->citizens = calloc(na + nb, sizeof *f->citizens);
-    assert_non_null(f->citizens);
-    memcpy(f->citizens, a, na * sizeof *a);
-    memcpy(f->citizens + na, b, nb * sizeof *b);
+    f->citizens = join(a, na, b, nb, sizeof *a);
     f->ncitizens = na + nb;
-    free(a);
-    free(b);
     store_device *da = NULL, *db = NULL;
     assert_int_equal(f->st->ops->device_list(f->st, MUNI_A, &da, &na, NULL), KN_OK);
     assert_int_equal(f->st->ops->device_list(f->st, MUNI_B, &db, &nb, NULL), KN_OK);
-    f->devices = calloc(na + nb, sizeof *f->devices);
-    assert_non_null(f->devices);
-    memcpy(f->devices, da, na * sizeof *da);
-    memcpy(f->devices + na, db, nb * sizeof *db);
+    f->devices = join(da, na, db, nb, sizeof *da);
     f->ndevices = na + nb;
-    free(da);
-    free(db);
 }
 
 /* The demo data set is loaded once (argon2id hashing of the demo users is
@@ -141,21 +127,12 @@ static int setup_with(void **state, int flood_max)
     if (copy_file(template_db, f->path) != 0 || store_open(&so, &f->st, NULL) != KN_OK)
         return -1;
     atomic_store(&f->now, T0);
-    resp_opts o;
-    memset(&o, 0, sizeof o);
-    o.st = f->st;
-    o.clock = manual_clock;
-    o.clock_cls = f;
-    o.flood_max = flood_max;
-    o.bus_ring = 4096;
-    kn_err err;
-    if (resp_ctx_new(&o, &f->ctx, &err) != KN_OK) {
-        fprintf(stderr, "resp_ctx_new: %s\n", err.msg);
+    resp_opts o = {.st = f->st, .flood_max = flood_max, .bus_ring = 4096};
+    if (resp_test_ctx_new(&o, &f->now, &f->ctx) != 0)
         return -1;
-    }
     load_people(f);
-    f->operator= demo_principal(f->st, "operator");
-    f->admin = demo_principal(f->st, "admin");
+    f->operator= resp_test_demo_user(f->st, "operator");
+    f->admin = resp_test_demo_user(f->st, "admin");
     char id[33];
     kn_id_new(id);
     f->fjordvik = test_principal(AUTH_PRINCIPAL_USER, id);
@@ -178,8 +155,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    resp_ctx_free(f->ctx);
-    test_store_destroy(f->st, f->path);
+    resp_test_close(f->ctx, f->st, f->path);
     free(f->citizens);
     free(f->devices);
     free(f);
@@ -236,16 +212,6 @@ typedef struct counts {
     size_t audits;
 } counts;
 
-static size_t audit_count(store *st, const char *actor, const char *action)
-{
-    store_audit *list = NULL;
-    size_t n = 0;
-    store_audit_filter filter = {NULL, actor, action, 0, 1000};
-    assert_int_equal(st->ops->audit_list(st, &filter, &list, &n, NULL), KN_OK);
-    free(list);
-    return n;
-}
-
 static counts count_all(struct fixture *f)
 {
     counts c = {0, 0, 0};
@@ -256,7 +222,7 @@ static counts count_all(struct fixture *f)
     assert_int_equal(f->st->ops->resp->alarm_list(f->st, &flt, &list, &n, &c.alarms, NULL), KN_OK);
     free(list);
     assert_int_equal(f->st->ops->resp->event_last_seq(f->st, &c.last_seq, NULL), KN_OK);
-    c.audits = audit_count(f->st, NULL, "resp.alarm.create");
+    c.audits = test_audit_count(f->st, NULL, "resp.alarm.create");
     return c;
 }
 
@@ -268,6 +234,15 @@ static void create_ok(struct fixture *f, const auth_principal *p, const resp_ala
     int rc = resp_alarm_create(f->ctx, p, MUNI_A, in, "req", op, &err);
     if (rc != KN_OK)
         fail_msg("create: %s (%s)", kn_status_code(rc), err.msg);
+}
+
+/* An alarm of the receiver client from the device with this serial. */
+static resp_alarm_op new_alarm(struct fixture *f, const char *serial, const char *code)
+{
+    resp_alarm_in in = alarm_in(serial, code);
+    resp_alarm_op op;
+    create_ok(f, &f->receiver, &in, &op);
+    return op;
 }
 
 static int act(struct fixture *f, const auth_principal *p, const char *id, int action,
@@ -440,7 +415,7 @@ static void test_intake_fills_the_alarm(void **state)
     assert_string_equal(ev[0].actor_id, f->receiver.id);
     assert_int_equal(ev[0].seq, a.last_seq);
     free(ev);
-    assert_int_equal(audit_count(f->st, f->receiver.id, "resp.alarm.create"), 1);
+    assert_int_equal(test_audit_count(f->st, f->receiver.id, "resp.alarm.create"), 1);
     /* Without a rule: the most urgent of code (5), triage Y (3), severity 30 (2). */
     in.device = "TA-100-0002";
     create_ok(f, &f->receiver, &in, &op);
@@ -500,7 +475,7 @@ static void test_create_system(void **state)
     assert_true(a.technical);
     assert_int_equal(a.occurred_at, T0);
     assert_true(a.citizen_name[0] != '\0');
-    assert_int_equal(audit_count(f->st, NULL, "resp.alarm.create"), 1);
+    assert_int_equal(test_audit_count(f->st, NULL, "resp.alarm.create"), 1);
     /* A timer's own "now" and a technical flag the source knows are kept. */
     memset(&op, 0, sizeof op);
     kn_strcpy(op.alarm.municipality, sizeof op.alarm.municipality, MUNI_A);
@@ -547,9 +522,7 @@ static void expect_act(struct fixture *f, const auth_principal *p, const char *i
 static void test_happy_path_and_rules(void **state)
 {
     struct fixture *f = *state;
-    resp_alarm_in in = alarm_in("TA-100-0001", "3");
-    resp_alarm_op op;
-    create_ok(f, &f->receiver, &in, &op);
+    resp_alarm_op op = new_alarm(f, "TA-100-0001", "3");
     const char *id = op.alarm.id;
     const auth_principal *me = &f->operator;
     int64_t renotify = f->ctx->o.renotify_s * 1000LL, forgotten = f->ctx->o.forgotten_s * 1000LL;
@@ -629,16 +602,14 @@ static void test_happy_path_and_rules(void **state)
     assert_string_equal(ev[3].text, "Hjemmetjenesten sone 2: nøkkel i nøkkelboks");
     assert_string_equal(ev[5].text, "Falt på badet");
     free(ev);
-    assert_int_equal(audit_count(f->st, me->id, "resp.alarm.claim"), 1);
-    assert_int_equal(audit_count(f->st, me->id, "resp.alarm.close"), 1);
+    assert_int_equal(test_audit_count(f->st, me->id, "resp.alarm.claim"), 1);
+    assert_int_equal(test_audit_count(f->st, me->id, "resp.alarm.close"), 1);
 }
 
 static void test_close_needs_outcome_cause_measure(void **state)
 {
     struct fixture *f = *state;
-    resp_alarm_in in = alarm_in("TA-100-0002", "4.1");
-    resp_alarm_op op;
-    create_ok(f, &f->receiver, &in, &op);
+    resp_alarm_op op = new_alarm(f, "TA-100-0002", "4.1");
     const char *id = op.alarm.id;
     const auth_principal *me = &f->admin;
     store_resp_alarm a;
@@ -674,9 +645,7 @@ static void test_close_needs_outcome_cause_measure(void **state)
 static void test_other_outcomes_and_release(void **state)
 {
     struct fixture *f = *state;
-    resp_alarm_in in = alarm_in("TA-100-0002", "4.9");
-    resp_alarm_op op;
-    create_ok(f, &f->receiver, &in, &op);
+    resp_alarm_op op = new_alarm(f, "TA-100-0002", "4.9");
     const char *id = op.alarm.id;
     store_resp_alarm a;
     act_ok(f, &f->operator, id, RESP_ACT_CLAIM, NULL, &a);
@@ -707,9 +676,7 @@ static void test_other_outcomes_and_release(void **state)
 static void test_two_operators_one_claim(void **state)
 {
     struct fixture *f = *state;
-    resp_alarm_in in = alarm_in("TA-100-0001", "3");
-    resp_alarm_op op;
-    create_ok(f, &f->receiver, &in, &op);
+    resp_alarm_op op = new_alarm(f, "TA-100-0001", "3");
     store_resp_alarm a;
     act_ok(f, &f->operator, op.alarm.id, RESP_ACT_CLAIM, NULL, &a);
     expect_act(f, &f->admin, op.alarm.id, RESP_ACT_CLAIM, NULL, KN_ECONFLICT,
@@ -719,7 +686,7 @@ static void test_two_operators_one_claim(void **state)
     expect_act(f, &f->admin, op.alarm.id, RESP_ACT_RELEASE, NULL, KN_ECONFLICT,
                "claimed by Ola Operatør");
     expect_act(f, &f->operator, op.alarm.id, RESP_ACT_CLAIM, NULL, KN_ECONFLICT, "by you");
-    assert_int_equal(audit_count(f->st, f->admin.id, "resp.alarm.claim"), 0);
+    assert_int_equal(test_audit_count(f->st, f->admin.id, "resp.alarm.claim"), 0);
 }
 
 #define RACERS 8
@@ -753,9 +720,7 @@ static void *race_main(void *arg)
 static void test_concurrent_claims(void **state)
 {
     struct fixture *f = *state;
-    resp_alarm_in in = alarm_in("TA-100-0002", "3");
-    resp_alarm_op op;
-    create_ok(f, &f->receiver, &in, &op);
+    resp_alarm_op op = new_alarm(f, "TA-100-0002", "3");
     struct race *r = calloc(1, sizeof *r);
     assert_non_null(r);
     r->f = f;
@@ -800,7 +765,7 @@ static void test_concurrent_claims(void **state)
     assert_int_equal(f->st->ops->resp->event_list_alarm(f->st, a.id, &ev, &n, NULL), KN_OK);
     assert_int_equal(n, 2); /* created + one claimed */
     free(ev);
-    assert_int_equal(audit_count(f->st, NULL, "resp.alarm.claim"), 1);
+    assert_int_equal(test_audit_count(f->st, NULL, "resp.alarm.claim"), 1);
     free(r);
 }
 
@@ -823,13 +788,27 @@ static void batch_done(void *cls, int status, const kn_err *err)
     pthread_mutex_unlock(&b->mu);
 }
 
+/* Submit the n prepared alarms together (one group commit) and wait until
+ * every one is done; none may fail. */
+static void submit_all(struct fixture *f, resp_alarm_op *ops, int n)
+{
+    struct batch b = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, n, 0};
+    kn_err err;
+    for (int i = 0; i < n; i++)
+        assert_int_equal(resp_alarm_submit(f->ctx, &ops[i], batch_done, &b, &err), KN_OK);
+    pthread_mutex_lock(&b.mu);
+    while (b.pending > 0)
+        pthread_cond_wait(&b.cv, &b.mu);
+    pthread_mutex_unlock(&b.mu);
+    assert_int_equal(b.failed, 0);
+}
+
 static void test_flood_cannot_hide_others(void **state)
 {
     struct fixture *f = *state;
     enum { N = 200 };
     resp_alarm_op *ops = calloc(N + 1, sizeof *ops);
     assert_non_null(ops);
-    struct batch b = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, N + 1, 0};
     counts before = count_all(f);
     kn_err err;
     /* 200 low-battery alarms from one device, all queued at once (one
@@ -841,13 +820,7 @@ static void test_flood_cannot_hide_others(void **state)
             resp_alarm_prepare(f->ctx, &f->receiver, MUNI_A, &in, "flood", &ops[i], &err), KN_OK);
         advance(f, 10);
     }
-    for (int i = 0; i <= N; i++)
-        assert_int_equal(resp_alarm_submit(f->ctx, &ops[i], batch_done, &b, &err), KN_OK);
-    pthread_mutex_lock(&b.mu);
-    while (b.pending > 0)
-        pthread_cond_wait(&b.cv, &b.mu);
-    pthread_mutex_unlock(&b.mu);
-    assert_int_equal(b.failed, 0);
+    submit_all(f, ops, N + 1);
     int merged = 0;
     for (int i = 0; i <= N; i++)
         merged += ops[i].merged == 1;
@@ -886,20 +859,13 @@ static void test_close_after_long_flood(void **state)
     enum { N = STORE_RESP_PAGE_MAX + 100 };
     resp_alarm_op *ops = calloc(N, sizeof *ops);
     assert_non_null(ops);
-    struct batch b = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, N, 0};
     kn_err err;
     for (int i = 0; i < N; i++) {
         resp_alarm_in in = alarm_in("TA-100-0002", "4.13");
         assert_int_equal(
             resp_alarm_prepare(f->ctx, &f->receiver, MUNI_A, &in, "flood", &ops[i], &err), KN_OK);
     }
-    for (int i = 0; i < N; i++)
-        assert_int_equal(resp_alarm_submit(f->ctx, &ops[i], batch_done, &b, &err), KN_OK);
-    pthread_mutex_lock(&b.mu);
-    while (b.pending > 0)
-        pthread_cond_wait(&b.cv, &b.mu);
-    pthread_mutex_unlock(&b.mu);
-    assert_int_equal(b.failed, 0);
+    submit_all(f, ops, N);
     char id[33];
     kn_strcpy(id, sizeof id, ops[N - 1].alarm.id);
     assert_int_equal(ops[N - 1].alarm.repeats, N - 1);
@@ -928,42 +894,35 @@ static void test_flood_window(void **state)
     const char *codes[] = {"4.2", "4.3", "4.4"};
     resp_alarm_op op;
     for (size_t i = 0; i < 3; i++) {
-        resp_alarm_in in = alarm_in("TA-100-0002", codes[i]);
-        create_ok(f, &f->receiver, &in, &op);
+        op = new_alarm(f, "TA-100-0002", codes[i]);
         assert_int_equal(op.merged, 0);
         advance(f, 1000);
     }
     /* Over the limit: merged into the newest open alarm at least as urgent. */
-    resp_alarm_in in = alarm_in("TA-100-0002", "4.6");
-    create_ok(f, &f->receiver, &in, &op);
+    op = new_alarm(f, "TA-100-0002", "4.6");
     assert_int_equal(op.merged, 1);
     assert_string_equal(op.alarm.alert_code, "4.4");
     assert_int_equal(op.alarm.repeats, 1);
     assert_non_null(strstr(op.event.text, "4.6"));
     advance(f, 1000);
-    in = alarm_in("TA-100-0002", "4.15"); /* yellow: the green ones cannot take it */
-    create_ok(f, &f->receiver, &in, &op);
+    op = new_alarm(f, "TA-100-0002", "4.15"); /* yellow: the green ones cannot take it */
     assert_int_equal(op.merged, 1);
     assert_string_equal(op.alarm.alert_code, "4.2");
     advance(f, 1000);
-    in = alarm_in("TA-100-0002", "4.18");
-    create_ok(f, &f->receiver, &in, &op);
+    op = new_alarm(f, "TA-100-0002", "4.18");
     assert_string_equal(op.alarm.alert_code, "4.2");
     assert_int_equal(op.alarm.repeats, 2);
     assert_non_null(strstr(op.event.text, "4.18"));
     /* A fall is more urgent than all of them: its own queue line. */
-    in = alarm_in("TA-100-0002", "4.1");
-    create_ok(f, &f->receiver, &in, &op);
+    op = new_alarm(f, "TA-100-0002", "4.1");
     assert_int_equal(op.merged, 0);
     assert_int_equal(op.alarm.priority, 1);
     /* Another device is not affected by that device's window. */
-    resp_alarm_in other = alarm_in("TA-100-0001", "4.2");
-    create_ok(f, &f->receiver, &other, &op);
+    op = new_alarm(f, "TA-100-0001", "4.2");
     assert_int_equal(op.merged, 0);
     /* After the window a new code is its own alarm again. */
     advance(f, 61000);
-    resp_alarm_in later = alarm_in("TA-100-0002", "4.19");
-    create_ok(f, &f->receiver, &later, &op);
+    op = new_alarm(f, "TA-100-0002", "4.19");
     assert_int_equal(op.merged, 0);
     assert_string_equal(op.alarm.alert_code, "4.19");
     const char *munis[] = {MUNI_A};
@@ -984,9 +943,7 @@ static void test_flood_window(void **state)
 static void test_access_per_municipality(void **state)
 {
     struct fixture *f = *state;
-    resp_alarm_in in = alarm_in("TA-100-0001", "3");
-    resp_alarm_op op;
-    create_ok(f, &f->receiver, &in, &op);
+    resp_alarm_op op = new_alarm(f, "TA-100-0001", "3");
     const char *id = op.alarm.id;
     resp_alarm_detail d;
     kn_err err;
@@ -1005,16 +962,16 @@ static void test_access_per_municipality(void **state)
     q.n_munis = 2;
     assert_int_equal(resp_alarm_list(f->ctx, &f->fjordvik, &q, "r", &list, &n, &total, &err),
                      KN_EFORBIDDEN);
-    assert_int_equal(audit_count(f->st, f->fjordvik.id, NULL), 0);
+    assert_int_equal(test_audit_count(f->st, f->fjordvik.id, NULL), 0);
     q.municipalities = fjordvik;
     q.n_munis = 1;
     assert_int_equal(resp_alarm_list(f->ctx, &f->fjordvik, &q, "r", &list, &n, &total, &err),
                      KN_OK);
     assert_int_equal(n, 0);
     free(list);
-    assert_int_equal(audit_count(f->st, f->fjordvik.id, "resp.queue.read"), 1);
+    assert_int_equal(test_audit_count(f->st, f->fjordvik.id, "resp.queue.read"), 1);
     /* A nurse of Knutby reads but cannot act. */
-    auth_principal nurse = demo_principal(f->st, "sykepleier");
+    auth_principal nurse = resp_test_demo_user(f->st, "sykepleier");
     assert_int_equal(resp_alarm_get(f->ctx, &nurse, id, "r", &d, &err), KN_OK);
     resp_alarm_detail_free(&d);
     expect_act(f, &nurse, id, RESP_ACT_CLAIM, NULL, KN_EFORBIDDEN, "required");
@@ -1035,9 +992,7 @@ static void test_detail(void **state)
 {
     struct fixture *f = *state;
     const store_device *dev = device(f, "TA-100-0001");
-    resp_alarm_in in = alarm_in(dev->serial, "4.1");
-    resp_alarm_op op;
-    create_ok(f, &f->receiver, &in, &op);
+    resp_alarm_op op = new_alarm(f, dev->serial, "4.1");
     store_resp_alarm a;
     act_ok(f, &f->operator, op.alarm.id, RESP_ACT_CLAIM, NULL, &a);
     resp_alarm_detail d;
@@ -1052,7 +1007,7 @@ static void test_detail(void **state)
     assert_true(d.step.kind != 0);
     assert_true(d.step.timeout_s > 0);
     resp_alarm_detail_free(&d);
-    assert_int_equal(audit_count(f->st, f->operator.id, "resp.alarm.read"), 1);
+    assert_int_equal(test_audit_count(f->st, f->operator.id, "resp.alarm.read"), 1);
     assert_int_equal(
         resp_alarm_get(f->ctx, &f->operator, "0123456789abcdef0123456789abcdef", "r", &d, &err),
         KN_ENOTFOUND);
@@ -1091,9 +1046,7 @@ static void test_events_reach_the_bus(void **state)
     assert_int_equal(
         resp_bus_subscribe(resp_ctx_bus(f->ctx), munis, 1, -1, notify_none, NULL, &sub, &err),
         KN_OK);
-    resp_alarm_in in = alarm_in("TA-100-0001", "3");
-    resp_alarm_op op;
-    create_ok(f, &f->receiver, &in, &op);
+    resp_alarm_op op = new_alarm(f, "TA-100-0001", "3");
     char needle[80];
     snprintf(needle, sizeof needle, "\"seq\":%lld", (long long)op.event.seq);
     assert_true(bus_has(sub, needle));
@@ -1110,9 +1063,7 @@ static void test_worker_life_cycle(void **state)
     kn_err err;
     assert_ptr_equal(resp_ctx_store(f->ctx), f->st);
     assert_int_equal(resp_now(f->ctx), T0);
-    resp_alarm_in in = alarm_in("TA-100-0001", "3");
-    resp_alarm_op op;
-    create_ok(f, &f->receiver, &in, &op);
+    resp_alarm_op op = new_alarm(f, "TA-100-0001", "3");
     assert_int_equal(resp_start(f->ctx, &err), KN_OK);
     assert_int_equal(resp_start(f->ctx, &err), KN_OK); /* idempotent */
     /* Nobody claims: once the step's timer is due the worker's tick moves it on. */

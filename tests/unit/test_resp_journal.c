@@ -28,6 +28,7 @@
 #include "hub/hub.h"
 #include "nid/nid.h"
 #include "resp/resp.h"
+#include "test_resp_util.h"
 #include "test_support.h"
 #include "vkp/vkp.h"
 #include "vkp/vkp_rules.h"
@@ -136,6 +137,18 @@ static size_t event_codes(json_t *bundle, int *codes, size_t max)
     return n;
 }
 
+/* The Composition's VKP event codes of an alarm with the CALLOUT_KINDS
+ * events, in time order. */
+static void expect_callout_codes(json_t *doc)
+{
+    int codes[16];
+    size_t nc = event_codes(doc, codes, 16);
+    const int want[] = {0, 1, 3, 4, 9, 5, 6, 7};
+    assert_int_equal(nc, N(want));
+    for (size_t i = 0; i < nc; i++)
+        assert_int_equal(codes[i], want[i]);
+}
+
 /* Every coding of an ehelse VKP code system has that system's display. */
 static void check_displays(json_t *j, size_t *checked)
 {
@@ -228,12 +241,7 @@ static void test_build_callout_order(void **state)
     ev[5] = tmp;
     store_citizen c = citizen_of(NIN_A, "Kari", "Nordmann");
     json_t *doc = build_valid(&a, &c, ev, n);
-    int codes[16];
-    size_t nc = event_codes(doc, codes, 16);
-    const int want[] = {0, 1, 3, 4, 9, 5, 6, 7};
-    assert_int_equal(nc, N(want));
-    for (size_t i = 0; i < nc; i++)
-        assert_int_equal(codes[i], want[i]);
+    expect_callout_codes(doc);
     json_t *comp = resource(doc, "Composition");
     json_t *e4 = json_array_get(json_object_get(comp, "event"), 3);
     char at[32];
@@ -389,7 +397,7 @@ struct fixture {
     char path[512];
     hub_ctx hub, hub_prod;
     resp_ctx *ctx;
-    int64_t now;
+    _Atomic int64_t now;
     int intakes; /* calls of the hub's on_intake hook */
     auth_principal op;
     auth_principal sender;
@@ -398,11 +406,6 @@ struct fixture {
 static void count_intake(void *cls)
 {
     (*(int *)cls)++;
-}
-
-static int64_t fixed_clock(void *cls)
-{
-    return ((struct fixture *)cls)->now;
 }
 
 static void org(store *st, const char *orgnr, int kind)
@@ -437,13 +440,8 @@ static int setup(void **state)
     f->hub_prod = (hub_ctx){.st = f->st, .environment = NID_ENV_PRODUCTION, .public_url = ""};
     org(f->st, MUNI_A, STORE_ORG_MUNICIPALITY);
     org(f->st, SUPPLIER, STORE_ORG_SUPPLIER);
-    resp_opts o = {.st = f->st,
-                   .hub = &f->hub,
-                   .environment = NID_ENV_TEST,
-                   .clock = fixed_clock,
-                   .clock_cls = f};
-    kn_err err;
-    if (resp_ctx_new(&o, &f->ctx, &err) != KN_OK)
+    resp_opts o = {.st = f->st, .hub = &f->hub, .environment = NID_ENV_TEST};
+    if (resp_test_ctx_new(&o, &f->now, &f->ctx) != 0)
         return -1;
     f->op = test_principal(AUTH_PRINCIPAL_USER, "u0000000000000000000000000000001");
     kn_strcpy(f->op.name, sizeof f->op.name, "Ola <Operatør>");
@@ -457,8 +455,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    resp_ctx_free(f->ctx);
-    test_store_destroy(f->st, f->path);
+    resp_test_close(f->ctx, f->st, f->path);
     free(f);
     return 0;
 }
@@ -530,12 +527,7 @@ static void test_journal_run(void **state)
     assert_string_equal(au[0].object_id, m.id);
     free(au);
     json_t *doc = json_loadb(m.body, m.body_len, 0, NULL);
-    int codes[16];
-    size_t nc = event_codes(doc, codes, 16);
-    const int want[] = {0, 1, 3, 4, 9, 5, 6, 7};
-    assert_int_equal(nc, N(want));
-    for (size_t i = 0; i < nc; i++)
-        assert_int_equal(codes[i], want[i]);
+    expect_callout_codes(doc);
     json_decref(doc);
     store_hub_message_free(&m);
     store_resp_alarm b;
@@ -556,25 +548,11 @@ static void test_journal_run(void **state)
     assert_int_equal(created, 0);
 }
 
-static char *read_source(const char *rel)
-{
-    const char *src = getenv("KNUTE_SOURCE_DIR");
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", src ? src : ".", rel);
-    kn_buf buf;
-    kn_buf_init(&buf, 1u << 20);
-    if (kn_file_read(path, &buf, NULL) != KN_OK) {
-        kn_buf_release(&buf);
-        return NULL;
-    }
-    return kn_buf_detach(&buf, NULL);
-}
-
 /* The corpus file with a Bundle.identifier of its own (the files share
  * MessageHeader ids, which would make them one message to the hub). */
 static char *unique_message(const char *rel, size_t i)
 {
-    char *text = read_source(rel);
+    char *text = test_read_source(rel, NULL);
     assert_non_null(text);
     json_t *doc = json_loads(text, 0, NULL);
     assert_non_null(doc);

@@ -12,6 +12,7 @@
 #include "core/core_util.h"
 #include "demo/demo.h"
 #include "resp/resp_int.h"
+#include "test_resp_util.h"
 #include "test_support.h"
 
 #include <stdio.h>
@@ -123,13 +124,11 @@ struct fixture {
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof *f);
-    if (!f || test_store_new(&f->st, f->path, sizeof f->path) != KN_OK)
+    if (!f || resp_test_demo_store(&f->st, f->path, sizeof f->path) != 0)
         return -1;
-    demo_report report;
     store_citizen *list = NULL;
     size_t n = 0;
-    if (demo_load(f->st, 0, &report, NULL) != KN_OK ||
-        f->st->ops->citizen_list(f->st, MUNI_A, 0, 100, &list, &n, NULL) != KN_OK)
+    if (f->st->ops->citizen_list(f->st, MUNI_A, 0, 100, &list, &n, NULL) != KN_OK)
         return -1;
     /* a citizen the demo data wrote no profile for */
     store_resp_profile none;
@@ -140,7 +139,7 @@ static int setup(void **state)
     if (!f->a.id[0])
         return -1;
     resp_opts o = {.st = f->st};
-    if (resp_ctx_new(&o, &f->ctx, NULL) != KN_OK)
+    if (resp_test_ctx_new(&o, NULL, &f->ctx) != 0)
         return -1;
     *state = f;
     return 0;
@@ -149,45 +148,25 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    resp_ctx_free(f->ctx);
-    test_store_destroy(f->st, f->path);
+    resp_test_close(f->ctx, f->st, f->path);
     free(f);
     return 0;
-}
-
-static auth_principal user_with(const char *orgnr, uint32_t roles)
-{
-    char id[STORE_ID_LEN];
-    kn_id_new(id);
-    auth_principal p = test_principal(AUTH_PRINCIPAL_USER, id);
-    test_grant(&p, orgnr, roles);
-    return p;
-}
-
-static size_t audit_count(store *st, const char *actor, const char *action)
-{
-    store_audit *list = NULL;
-    size_t n = 0;
-    store_audit_filter filter = {NULL, actor, action, 0, 1000};
-    assert_int_equal(st->ops->audit_list(st, &filter, &list, &n, NULL), KN_OK);
-    free(list);
-    return n;
 }
 
 static void test_profile_access_and_audit(void **state)
 {
     struct fixture *f = *state;
-    auth_principal nurse = user_with(MUNI_A, AUTH_ROLE_NURSE);
-    auth_principal oper = user_with(MUNI_A, AUTH_ROLE_OPERATOR);
-    auth_principal other = user_with(MUNI_B, AUTH_ROLE_ADMIN);
-    auth_principal auditor = user_with(MUNI_A, AUTH_ROLE_AUDITOR);
+    auth_principal nurse = resp_test_user(MUNI_A, AUTH_ROLE_NURSE, NULL);
+    auth_principal oper = resp_test_user(MUNI_A, AUTH_ROLE_OPERATOR, NULL);
+    auth_principal other = resp_test_user(MUNI_B, AUTH_ROLE_ADMIN, NULL);
+    auth_principal auditor = resp_test_user(MUNI_A, AUTH_ROLE_AUDITOR, NULL);
     store_resp_profile in, got;
     kn_err err;
     /* Nothing written yet: an empty profile, and the read is audited. */
     assert_int_equal(resp_profile_get(f->ctx, &oper, f->a.id, "r1", &got, &err), KN_OK);
     assert_string_equal(got.citizen_id, "");
     assert_int_equal(got.nrelatives, 0);
-    assert_int_equal(audit_count(f->st, oper.id, "resp.profile.read"), 1);
+    assert_int_equal(test_audit_count(f->st, oper.id, "resp.profile.read"), 1);
     /* Who may write. */
     assert_int_equal(parse(profile_json, &in, &err), KN_OK);
     assert_int_equal(resp_profile_put(f->ctx, &oper, f->a.id, &in, "r2", &err), KN_EFORBIDDEN);
@@ -198,16 +177,16 @@ static void test_profile_access_and_audit(void **state)
     in.relatives[0].call_order = 2; /* the same as relatives[1] */
     assert_int_equal(resp_profile_put(f->ctx, &nurse, f->a.id, &in, "r2", &err), KN_EINVAL);
     assert_non_null(strstr(err.msg, "call_order"));
-    assert_int_equal(audit_count(f->st, nurse.id, "resp.profile.write"), 0);
+    assert_int_equal(test_audit_count(f->st, nurse.id, "resp.profile.write"), 0);
     in.relatives[0].call_order = 1;
     assert_int_equal(resp_profile_put(f->ctx, &nurse, f->a.id, &in, "r3", &err), KN_OK);
-    assert_int_equal(audit_count(f->st, nurse.id, "resp.profile.write"), 1);
+    assert_int_equal(test_audit_count(f->st, nurse.id, "resp.profile.write"), 1);
     /* Who may read; what comes back. */
     assert_int_equal(resp_profile_get(f->ctx, &other, f->a.id, "r4", &got, &err), KN_EFORBIDDEN);
     assert_int_equal(resp_profile_get(f->ctx, &auditor, f->a.id, "r4", &got, &err), KN_EFORBIDDEN);
-    assert_int_equal(audit_count(f->st, other.id, "resp.profile.read"), 0);
+    assert_int_equal(test_audit_count(f->st, other.id, "resp.profile.read"), 0);
     assert_int_equal(resp_profile_get(f->ctx, &oper, f->a.id, "r5", &got, &err), KN_OK);
-    assert_int_equal(audit_count(f->st, oper.id, "resp.profile.read"), 2);
+    assert_int_equal(test_audit_count(f->st, oper.id, "resp.profile.read"), 2);
     assert_string_equal(got.citizen_id, f->a.id);
     assert_string_equal(got.municipality, MUNI_A);
     assert_string_equal(got.key_safe, in.key_safe);
@@ -216,11 +195,11 @@ static void test_profile_access_and_audit(void **state)
     assert_int_equal(got.nprio, 2);
     assert_true(got.updated_at > 0);
     /* The internal load: the same record, no audit. */
-    size_t before = audit_count(f->st, NULL, "resp.profile.read");
+    size_t before = test_audit_count(f->st, NULL, "resp.profile.read");
     store_resp_profile loaded;
     resp_profile_load(f->ctx, f->a.id, &loaded);
     assert_string_equal(loaded.care_team, "Hjemmetjenesten sone nord");
-    assert_int_equal(audit_count(f->st, NULL, "resp.profile.read"), before);
+    assert_int_equal(test_audit_count(f->st, NULL, "resp.profile.read"), before);
     resp_profile_load(f->ctx, "0123456789abcdef0123456789abcdef", &loaded);
     assert_string_equal(loaded.citizen_id, "");
 }

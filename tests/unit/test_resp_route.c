@@ -14,6 +14,7 @@
 #include "core/core_util.h"
 #include "demo/demo.h"
 #include "resp/resp_int.h"
+#include "test_resp_util.h"
 #include "test_support.h"
 
 #include <stdio.h>
@@ -227,6 +228,15 @@ static void test_rule_service_category(void **state)
 
 /* ---- matching ---- */
 
+/* resp_route_match finds `want` among the rules. */
+static void expect_match(const store_resp_rule *rules, size_t n, const char *citizen_id,
+                         const char *code, int64_t at, const store_resp_rule *want)
+{
+    const store_resp_rule *m = NULL;
+    assert_int_equal(resp_route_match(rules, n, citizen_id, code, at, &m), KN_OK);
+    assert_ptr_equal(m, want);
+}
+
 static void test_match_precedence(void **state)
 {
     (void)state;
@@ -239,24 +249,17 @@ static void test_match_precedence(void **state)
     int64_t monday_10 = utc_ms(2026, 11, 23, 9, 0, 0);   /* 10:00 local (winter) */
     int64_t monday_13 = utc_ms(2026, 11, 23, 12, 0, 0);  /* 13:00 local */
     int64_t monday_17 = utc_ms(2026, 11, 23, 16, 0, 0);  /* 17:00 local */
-    const store_resp_rule *m = NULL;
-    assert_int_equal(resp_route_match(rules, 5, "citizen-2", "3.1", monday_10, &m), KN_OK);
-    assert_ptr_equal(m, &rules[0]);
-    assert_int_equal(resp_route_match(rules, 5, "citizen-2", "4.1", monday_10, &m), KN_OK);
-    assert_ptr_equal(m, &rules[2]);
-    assert_int_equal(resp_route_match(rules, 5, "citizen-1", "3.1", monday_10, &m), KN_OK);
-    assert_ptr_equal(m, &rules[3]);
-    assert_int_equal(resp_route_match(rules, 5, "citizen-1", "4.1", monday_10, &m), KN_OK);
-    assert_ptr_equal(m, &rules[4]);
-    assert_int_equal(resp_route_match(rules, 5, "citizen-1", "4.1", monday_13, &m), KN_OK);
-    assert_ptr_equal(m, &rules[3]);
-    assert_int_equal(resp_route_match(rules, 5, "citizen-1", "4.1", monday_17, &m), KN_OK);
-    assert_ptr_equal(m, &rules[2]);
+    expect_match(rules, 5, "citizen-2", "3.1", monday_10, &rules[0]);
+    expect_match(rules, 5, "citizen-2", "4.1", monday_10, &rules[2]);
+    expect_match(rules, 5, "citizen-1", "3.1", monday_10, &rules[3]);
+    expect_match(rules, 5, "citizen-1", "4.1", monday_10, &rules[4]);
+    expect_match(rules, 5, "citizen-1", "4.1", monday_13, &rules[3]);
+    expect_match(rules, 5, "citizen-1", "4.1", monday_17, &rules[2]);
     /* Saturday: the citizen's weekday rules do not apply. */
     int64_t saturday_10 = utc_ms(2026, 11, 28, 9, 0, 0);
-    assert_int_equal(resp_route_match(rules, 5, "citizen-1", "3", saturday_10, &m), KN_OK);
-    assert_ptr_equal(m, &rules[0]);
-    /* No rule at all, and none for that moment. */
+    expect_match(rules, 5, "citizen-1", "3", saturday_10, &rules[0]);
+    /* No rule at all, and none for that moment; the result is reset. */
+    const store_resp_rule *m = &rules[0];
     assert_int_equal(resp_route_match(rules, 0, "citizen-1", "3", saturday_10, &m), KN_ENOTFOUND);
     assert_null(m);
     assert_int_equal(resp_route_match(&rules[3], 1, "citizen-1", "3", saturday_10, &m),
@@ -350,54 +353,23 @@ static void test_coverage(void **state)
 
 /* ---- over a store: access, audit, the step of an alarm ---- */
 
-static int64_t manual_clock(void *cls)
-{
-    return *(const int64_t *)cls;
-}
-
-/* The demo data's routing rules of a municipality are removed: each test
- * writes the rules it is about. */
-static int clear_rules(store *st, const char *muni)
-{
-    store_resp_rule *list = NULL;
-    size_t n = 0;
-    int rc = st->ops->resp->rule_list(st, muni, &list, &n, NULL);
-    for (size_t i = 0; rc == KN_OK && i < n; i++) {
-        store_audit audit;
-        memset(&audit, 0, sizeof audit);
-        kn_strcpy(audit.actor_kind, sizeof audit.actor_kind, "system");
-        kn_strcpy(audit.action, sizeof audit.action, "resp.rule.delete");
-        kn_strcpy(audit.outcome, sizeof audit.outcome, "ok");
-        rc = st->ops->resp->rule_delete(st, muni, list[i].id, &audit, NULL);
-    }
-    free(list);
-    return rc;
-}
-
 struct fixture {
     store *st;
     char path[512];
-    int64_t now;
+    _Atomic int64_t now;
     resp_ctx *ctx;
 };
 
 static int setup_with(void **state, int demo_rules)
 {
     struct fixture *f = calloc(1, sizeof *f);
-    if (!f || test_store_new(&f->st, f->path, sizeof f->path) != KN_OK)
-        return -1;
-    demo_report report;
-    if (demo_load(f->st, 0, &report, NULL) != KN_OK ||
-        (!demo_rules && clear_rules(f->st, MUNI_A) != KN_OK))
+    if (!f || resp_test_demo_store(&f->st, f->path, sizeof f->path) != 0 ||
+        (!demo_rules && resp_test_clear_rules(f->st, MUNI_A) != KN_OK))
         return -1;
     f->now = utc_ms(2026, 11, 23, 9, 0, 0); /* Monday 10:00 local */
-    resp_opts o = {.st = f->st, .clock = manual_clock, .clock_cls = &f->now,
-                   .default_step_timeout_s = 45};
-    kn_err err;
-    if (resp_ctx_new(&o, &f->ctx, &err) != KN_OK) {
-        fprintf(stderr, "resp_ctx_new: %s\n", err.msg);
+    resp_opts o = {.st = f->st, .default_step_timeout_s = 45};
+    if (resp_test_ctx_new(&o, &f->now, &f->ctx) != 0)
         return -1;
-    }
     *state = f;
     return 0;
 }
@@ -415,29 +387,9 @@ static int setup_demo(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    resp_ctx_free(f->ctx);
-    test_store_destroy(f->st, f->path);
+    resp_test_close(f->ctx, f->st, f->path);
     free(f);
     return 0;
-}
-
-static auth_principal user_with(const char *orgnr, uint32_t roles)
-{
-    char id[STORE_ID_LEN];
-    kn_id_new(id);
-    auth_principal p = test_principal(AUTH_PRINCIPAL_USER, id);
-    test_grant(&p, orgnr, roles);
-    return p;
-}
-
-static size_t audit_count(store *st, const char *actor, const char *action)
-{
-    store_audit *list = NULL;
-    size_t n = 0;
-    store_audit_filter filter = {NULL, actor, action, 0, 1000};
-    assert_int_equal(st->ops->audit_list(st, &filter, &list, &n, NULL), KN_OK);
-    free(list);
-    return n;
 }
 
 static void first_citizen(store *st, const char *muni, store_citizen *out)
@@ -453,10 +405,10 @@ static void first_citizen(store *st, const char *muni, store_citizen *out)
 static void test_rule_store(void **state)
 {
     struct fixture *f = *state;
-    auth_principal coord = user_with(MUNI_A, AUTH_ROLE_COORDINATOR);
-    auth_principal oper = user_with(MUNI_A, AUTH_ROLE_OPERATOR);
-    auth_principal nurse = user_with(MUNI_A, AUTH_ROLE_NURSE);
-    auth_principal other = user_with(MUNI_B, AUTH_ROLE_ADMIN);
+    auth_principal coord = resp_test_user(MUNI_A, AUTH_ROLE_COORDINATOR, NULL);
+    auth_principal oper = resp_test_user(MUNI_A, AUTH_ROLE_OPERATOR, NULL);
+    auth_principal nurse = resp_test_user(MUNI_A, AUTH_ROLE_NURSE, NULL);
+    auth_principal other = resp_test_user(MUNI_B, AUTH_ROLE_ADMIN, NULL);
     kn_err err;
     store_resp_rule r;
     assert_int_equal(parse_rule(rule_json_ok, &r, &err), KN_OK);
@@ -464,8 +416,8 @@ static void test_rule_store(void **state)
     assert_int_equal(resp_rule_put(f->ctx, &other, &r, "req-1", &err), KN_EFORBIDDEN);
     assert_int_equal(resp_rule_put(f->ctx, &coord, &r, "req-1", &err), KN_OK);
     assert_int_equal(strlen(r.id), 32);
-    assert_int_equal(audit_count(f->st, coord.id, "resp.rule.put"), 1);
-    assert_int_equal(audit_count(f->st, oper.id, "resp.rule.put"), 0);
+    assert_int_equal(test_audit_count(f->st, coord.id, "resp.rule.put"), 1);
+    assert_int_equal(test_audit_count(f->st, oper.id, "resp.rule.put"), 0);
     /* A citizen rule must name a citizen of the rule's municipality. */
     store_citizen b, a;
     first_citizen(f->st, MUNI_B, &b);
@@ -490,7 +442,7 @@ static void test_rule_store(void **state)
     /* Delete: admin roles only, audited, then gone. */
     assert_int_equal(resp_rule_delete(f->ctx, &nurse, MUNI_A, r.id, "req-3", &err), KN_EFORBIDDEN);
     assert_int_equal(resp_rule_delete(f->ctx, &coord, MUNI_A, r.id, "req-3", &err), KN_OK);
-    assert_int_equal(audit_count(f->st, coord.id, "resp.rule.delete"), 1);
+    assert_int_equal(test_audit_count(f->st, coord.id, "resp.rule.delete"), 1);
     assert_int_equal(resp_rule_delete(f->ctx, &coord, MUNI_A, r.id, "req-4", &err), KN_ENOTFOUND);
     assert_int_equal(resp_rule_list(f->ctx, &oper, MUNI_A, &list, &n, &err), KN_OK);
     assert_int_equal(n, 1);
@@ -501,7 +453,7 @@ static void test_rule_store(void **state)
 static void test_route_step(void **state)
 {
     struct fixture *f = *state;
-    auth_principal coord = user_with(MUNI_A, AUTH_ROLE_COORDINATOR);
+    auth_principal coord = resp_test_user(MUNI_A, AUTH_ROLE_COORDINATOR, NULL);
     store_citizen a;
     first_citizen(f->st, MUNI_A, &a);
     store_resp_alarm alarm;
@@ -539,7 +491,7 @@ static void test_route_step(void **state)
 static void test_demo_coverage(void **state)
 {
     struct fixture *f = *state;
-    auth_principal admin = user_with(MUNI_A, AUTH_ROLE_ADMIN);
+    auth_principal admin = resp_test_user(MUNI_A, AUTH_ROLE_ADMIN, NULL);
     test_grant(&admin, MUNI_B, AUTH_ROLE_ADMIN);
     store_resp_rule *rules = NULL;
     size_t n = 0, ngaps = 0;

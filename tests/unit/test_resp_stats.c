@@ -15,6 +15,7 @@
 #include "core/core_util.h"
 #include "demo/demo.h"
 #include "resp/resp.h"
+#include "test_resp_util.h"
 #include "test_support.h"
 
 #include <jansson.h>
@@ -371,23 +372,6 @@ struct fixture {
     _Atomic int64_t now;
 };
 
-static int64_t manual_clock(void *cls)
-{
-    struct fixture *f = cls;
-    return atomic_load(&f->now);
-}
-
-static auth_principal demo_user(store *st, const char *username)
-{
-    store_user u;
-    assert_int_equal(st->ops->user_get_by_name(st, username, &u, NULL), KN_OK);
-    auth_principal p = test_principal(AUTH_PRINCIPAL_USER, u.id);
-    kn_strcpy(p.name, sizeof p.name, u.username);
-    for (size_t i = 0; i < u.ngrants; i++)
-        test_grant(&p, u.grants[i].orgnr, u.grants[i].roles);
-    return p;
-}
-
 static void alarm(struct fixture *f, const auth_principal *op, const char *serial,
                   const char *code, char id[33])
 {
@@ -411,35 +395,19 @@ static void claim(struct fixture *f, const auth_principal *op, const char *id)
         fail_msg("claim: %s (%s)", kn_status_code(rc), err.msg);
 }
 
-static size_t audits(store *st, const char *actor)
-{
-    store_audit *list = NULL;
-    size_t n = 0;
-    store_audit_filter filter = {NULL, actor, "resp.stats.read", 0, 1000};
-    assert_int_equal(st->ops->audit_list(st, &filter, &list, &n, NULL), KN_OK);
-    free(list);
-    return n;
-}
-
 static void test_get_over_store(void **state)
 {
     (void)state;
     struct fixture f;
     memset(&f, 0, sizeof f);
-    assert_int_equal(test_store_new(&f.st, f.path, sizeof f.path), KN_OK);
-    demo_report report;
-    assert_int_equal(demo_load(f.st, 0, &report, NULL), KN_OK);
+    assert_int_equal(resp_test_demo_store(&f.st, f.path, sizeof f.path), 0);
     atomic_store(&f.now, T0);
-    resp_opts o;
-    memset(&o, 0, sizeof o);
-    o.st = f.st;
-    o.clock = manual_clock;
-    o.clock_cls = &f;
+    resp_opts o = {.st = f.st};
+    assert_int_equal(resp_test_ctx_new(&o, &f.now, &f.ctx), 0);
     kn_err err;
-    assert_int_equal(resp_ctx_new(&o, &f.ctx, &err), KN_OK);
-    auth_principal op = demo_user(f.st, "operator");
-    auth_principal nurse = demo_user(f.st, "sykepleier");      /* nurse in Knutby only */
-    auth_principal clerk = demo_user(f.st, "fjordvik");        /* case worker in Fjordvik */
+    auth_principal op = resp_test_demo_user(f.st, "operator");
+    auth_principal nurse = resp_test_demo_user(f.st, "sykepleier"); /* nurse in Knutby only */
+    auth_principal clerk = resp_test_demo_user(f.st, "fjordvik");   /* case worker in Fjordvik */
 
     /* three alarms: claimed after 30 s, after 100 s, never */
     char a1[33], a2[33], a3[33];
@@ -467,7 +435,7 @@ static void test_get_over_store(void **state)
     assert_int_equal(s.nrates, 2);                /* two devices, two citizens */
     assert_int_equal(s.rates[0].alarms, 2);
     resp_stats_free(&s);
-    assert_int_equal(audits(f.st, nurse.id), 1);
+    assert_int_equal(test_audit_count(f.st, nurse.id, "resp.stats.read"), 1);
 
     /* the nurse may not read Fjordvik; a case worker reads no statistics;
      * a refused read reads nothing and audits nothing as read */
@@ -476,8 +444,8 @@ static void test_get_over_store(void **state)
     assert_null(s.months);
     assert_int_equal(resp_stats_get(f.ctx, &clerk, knutby, 1, from, to, "r3", &s, &err),
                      KN_EFORBIDDEN);
-    assert_int_equal(audits(f.st, nurse.id), 1);
-    assert_int_equal(audits(f.st, clerk.id), 0);
+    assert_int_equal(test_audit_count(f.st, nurse.id, "resp.stats.read"), 1);
+    assert_int_equal(test_audit_count(f.st, clerk.id, "resp.stats.read"), 0);
 
     /* clients need the read scope as well as the grant */
     char id[33];
@@ -493,11 +461,11 @@ static void test_get_over_store(void **state)
     resp_stats_free(&s);
 
     /* the local CLI (no principal): every municipality, audited as the system */
-    size_t system_before = audits(f.st, "");
+    size_t system_before = test_audit_count(f.st, "", "resp.stats.read");
     assert_int_equal(resp_stats_get(f.ctx, NULL, both, 2, from, to, NULL, &s, &err), KN_OK);
     assert_int_equal(s.nmonths, 1);               /* Fjordvik had no alarms */
     resp_stats_free(&s);
-    assert_int_equal(audits(f.st, "") - system_before, 2);
+    assert_int_equal(test_audit_count(f.st, "", "resp.stats.read") - system_before, 2);
 
     /* a period outside the alarms; bad arguments */
     assert_int_equal(resp_stats_get(f.ctx, &nurse, knutby, 1, T0 + DAY, T0 + 2 * DAY, "r6", &s,
@@ -507,8 +475,7 @@ static void test_get_over_store(void **state)
     assert_int_equal(resp_stats_get(f.ctx, &nurse, knutby, 0, from, to, "r7", &s, &err), KN_EINVAL);
     assert_int_equal(resp_stats_get(f.ctx, &nurse, knutby, 1, to, from, "r8", &s, &err), KN_EINVAL);
 
-    resp_ctx_free(f.ctx);
-    test_store_destroy(f.st, f.path);
+    resp_test_close(f.ctx, f.st, f.path);
 }
 
 int main(void)

@@ -13,6 +13,7 @@
 #include "core/core_util.h"
 #include "demo/demo.h"
 #include "resp/resp_int.h"
+#include "test_resp_util.h"
 #include "test_support.h"
 
 #include <stdio.h>
@@ -29,67 +30,29 @@
 struct fixture {
     store *st;
     char path[512];
-    int64_t now;
+    _Atomic int64_t now;
     resp_ctx *ctx;
     auth_principal oper, coord;
 };
 
-/* The demo data's routing rules of a municipality are removed: each test
- * writes the rules it is about. */
-static int clear_rules(store *st, const char *muni)
-{
-    store_resp_rule *list = NULL;
-    size_t n = 0;
-    int rc = st->ops->resp->rule_list(st, muni, &list, &n, NULL);
-    for (size_t i = 0; rc == KN_OK && i < n; i++) {
-        store_audit audit;
-        memset(&audit, 0, sizeof audit);
-        kn_strcpy(audit.actor_kind, sizeof audit.actor_kind, "system");
-        kn_strcpy(audit.action, sizeof audit.action, "resp.rule.delete");
-        kn_strcpy(audit.outcome, sizeof audit.outcome, "ok");
-        rc = st->ops->resp->rule_delete(st, muni, list[i].id, &audit, NULL);
-    }
-    free(list);
-    return rc;
-}
-
-static int64_t manual_clock(void *cls)
-{
-    return *(const int64_t *)cls;
-}
-
-static auth_principal user_with(const char *orgnr, uint32_t roles, const char *name)
-{
-    char id[STORE_ID_LEN];
-    kn_id_new(id);
-    auth_principal p = test_principal(AUTH_PRINCIPAL_USER, id);
-    kn_strcpy(p.name, sizeof p.name, name);
-    test_grant(&p, orgnr, roles);
-    return p;
-}
-
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof *f);
-    if (!f || test_store_new(&f->st, f->path, sizeof f->path) != KN_OK)
-        return -1;
-    demo_report report;
-    if (demo_load(f->st, 0, &report, NULL) != KN_OK || clear_rules(f->st, MUNI_A) != KN_OK)
+    if (!f || resp_test_demo_store(&f->st, f->path, sizeof f->path) != 0 ||
+        resp_test_clear_rules(f->st, MUNI_A) != KN_OK)
         return -1;
     struct tm tm = {.tm_year = 2026 - 1900, .tm_mon = 10, .tm_mday = 23, .tm_hour = 9};
     f->now = (int64_t)timegm(&tm) * 1000; /* Monday 2026-11-23 10:00 local */
-    resp_opts o = {.st = f->st, .clock = manual_clock, .clock_cls = &f->now,
-                   .renotify_s = RENOTIFY_S, .forgotten_s = FORGOTTEN_S,
+    resp_opts o = {.st = f->st,
+                   .renotify_s = RENOTIFY_S,
+                   .forgotten_s = FORGOTTEN_S,
                    .default_step_timeout_s = 60,
                    .supervise_safety_alarm_s = SUPERVISE_S,
                    .supervise_medication_dispenser_s = SUPERVISE_S};
-    kn_err err;
-    if (resp_ctx_new(&o, &f->ctx, &err) != KN_OK) {
-        fprintf(stderr, "resp_ctx_new: %s\n", err.msg);
+    if (resp_test_ctx_new(&o, &f->now, &f->ctx) != 0)
         return -1;
-    }
-    f->oper = user_with(MUNI_A, AUTH_ROLE_OPERATOR, "Ola Operatør");
-    f->coord = user_with(MUNI_A, AUTH_ROLE_COORDINATOR, "Kari Koordinator");
+    f->oper = resp_test_user(MUNI_A, AUTH_ROLE_OPERATOR, "Ola Operatør");
+    f->coord = resp_test_user(MUNI_A, AUTH_ROLE_COORDINATOR, "Kari Koordinator");
     *state = f;
     return 0;
 }
@@ -97,28 +60,36 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    resp_ctx_free(f->ctx);
-    test_store_destroy(f->st, f->path);
+    resp_test_close(f->ctx, f->st, f->path);
     free(f);
     return 0;
 }
 
-/* Every day, all day: the centre for 60 s, then the on-call phone for 120 s. */
-static void put_two_step_rule(struct fixture *f)
+/* A rule of MUNI_A for every day, all day, of the two steps. */
+static void put_all_day_rule(struct fixture *f, const char *name, store_resp_step first,
+                             store_resp_step second)
 {
     store_resp_rule r;
     memset(&r, 0, sizeof r);
     kn_strcpy(r.municipality, sizeof r.municipality, MUNI_A);
-    kn_strcpy(r.name, sizeof r.name, "Døgnet rundt");
+    kn_strcpy(r.name, sizeof r.name, name);
     kn_strcpy(r.service, sizeof r.service, "*");
     r.weekdays = 0x7f;
     r.start_min = 0;
     r.end_min = 1440;
     r.nsteps = 2;
-    r.steps[0] = (store_resp_step){RESP_STEP_CENTRE, "Responssenter Knutby", 60};
-    r.steps[1] = (store_resp_step){RESP_STEP_ONCALL, "99 99 99 99", 120};
+    r.steps[0] = first;
+    r.steps[1] = second;
     kn_err err;
     assert_int_equal(resp_rule_put(f->ctx, &f->coord, &r, "req-rule", &err), KN_OK);
+}
+
+/* Every day, all day: the centre for 60 s, then the on-call phone for 120 s. */
+static void put_two_step_rule(struct fixture *f)
+{
+    put_all_day_rule(f, "Døgnet rundt",
+                     (store_resp_step){RESP_STEP_CENTRE, "Responssenter Knutby", 60},
+                     (store_resp_step){RESP_STEP_ONCALL, "99 99 99 99", 120});
 }
 
 static store_resp_alarm new_alarm(struct fixture *f, const char *device)
@@ -246,18 +217,10 @@ static void test_escalation_without_rule(void **state)
 static void test_escalation_to_relatives(void **state)
 {
     struct fixture *f = *state;
-    store_resp_rule r;
-    memset(&r, 0, sizeof r);
-    kn_strcpy(r.municipality, sizeof r.municipality, MUNI_A);
-    kn_strcpy(r.name, sizeof r.name, "Pårørende");
-    kn_strcpy(r.service, sizeof r.service, "*");
-    r.weekdays = 0x7f;
-    r.end_min = 1440;
-    r.nsteps = 2;
-    r.steps[0] = (store_resp_step){RESP_STEP_CENTRE, "Responssenter Knutby", 30};
-    r.steps[1] = (store_resp_step){RESP_STEP_RELATIVES, "", 300};
+    put_all_day_rule(f, "Pårørende",
+                     (store_resp_step){RESP_STEP_CENTRE, "Responssenter Knutby", 30},
+                     (store_resp_step){RESP_STEP_RELATIVES, "", 300});
     kn_err err;
-    assert_int_equal(resp_rule_put(f->ctx, &f->coord, &r, "req-rule", &err), KN_OK);
     store_device d;
     assert_int_equal(f->st->ops->resp->device_find(f->st, MUNI_A, "TA-100-0001", &d, NULL), KN_OK);
     store_resp_profile p;
@@ -425,7 +388,7 @@ static void test_heartbeat_input(void **state)
     assert_non_null(strstr(err.msg, "battery"));
     assert_int_equal(heartbeat(f, &f->oper, "NO-SUCH-1", NULL, -1, &err), KN_ENOTFOUND);
     assert_int_equal(heartbeat(f, &f->oper, "TA-100-0003", NULL, -1, &err), KN_EUNPROCESSABLE);
-    auth_principal nurse = user_with(MUNI_A, AUTH_ROLE_NURSE, "Sykepleier");
+    auth_principal nurse = resp_test_user(MUNI_A, AUTH_ROLE_NURSE, "Sykepleier");
     assert_int_equal(heartbeat(f, &nurse, "TA-100-0001", NULL, -1, &err), KN_EFORBIDDEN);
     auth_principal device = test_principal(AUTH_PRINCIPAL_CLIENT, "client-1");
     test_grant(&device, MUNI_A, AUTH_ROLE_OPERATOR);

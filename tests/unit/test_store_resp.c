@@ -138,16 +138,6 @@ static int64_t last_seq(store *st)
     return seq;
 }
 
-static size_t audit_count(store *st, const char *action)
-{
-    store_audit_filter f = {.action = action, .limit = 1000};
-    store_audit *list = NULL;
-    size_t n = 0;
-    assert_int_equal(st->ops->audit_list(st, &f, &list, &n, NULL), KN_OK);
-    free(list);
-    return n;
-}
-
 static void list_ex(store *st, const char *const *munis, size_t nm, int open_only,
                     const char *citizen, size_t offset, size_t limit, store_resp_alarm **list,
                     size_t *n, int64_t *total)
@@ -195,7 +185,7 @@ static void test_create_get(void **state)
     assert_true(got.lat == 59.91273 && got.lon == -10.74609);
     assert_int_equal(st->ops->resp->alarm_get(st, "0123456789abcdef0123456789abcdef", &got, NULL),
                      KN_ENOTFOUND);
-    assert_int_equal(audit_count(st, "resp.alarm.create"), 1);
+    assert_int_equal(test_audit_count(st, NULL, "resp.alarm.create"), 1);
 
     store_resp_event *evs = NULL;
     size_t n = 0;
@@ -312,7 +302,7 @@ static void test_merge_external_id(void **state)
     assert_int_equal(create(st, &a, 0, &merged), KN_OK);
     assert_int_equal(merged, 0);
     int64_t seq = last_seq(st);
-    size_t audits = audit_count(st, "resp.alarm.create");
+    size_t audits = test_audit_count(st, NULL, "resp.alarm.create");
 
     store_resp_alarm dup = mk_alarm(&f->cit[0], f->dev.id, "1.2", 1, 2000);
     kn_strcpy(dup.external_id, sizeof dup.external_id, "ext-1");
@@ -323,7 +313,7 @@ static void test_merge_external_id(void **state)
     assert_int_equal(dup.priority, 2);
     assert_string_equal(dup.alert_code, "4.1");
     assert_int_equal(last_seq(st), seq);                            /* no event */
-    assert_int_equal(audit_count(st, "resp.alarm.create"), audits); /* no audit */
+    assert_int_equal(test_audit_count(st, NULL, "resp.alarm.create"), audits); /* no audit */
 
     /* another source or municipality is another key */
     store_resp_alarm hub = mk_alarm(&f->cit[0], NULL, "1.2", 1, 2000);
@@ -742,7 +732,7 @@ static void test_rules(void **state)
     assert_int_equal(n, 1);
     assert_string_equal(list[0].id, cit.id);
     free(list);
-    assert_int_equal(audit_count(st, "resp.rule.put"), 3); /* two puts and the delete */
+    assert_int_equal(test_audit_count(st, NULL, "resp.rule.put"), 3); /* two puts and the delete */
 }
 
 static void test_profile(void **state)
@@ -782,7 +772,7 @@ static void test_profile(void **state)
     kn_strcpy(bad.citizen_id, sizeof bad.citizen_id, "0123456789abcdef0123456789abcdef");
     assert_int_equal(r->profile_put(st, &bad, &au, NULL), KN_EINVAL);
     assert_int_equal(r->profile_get(st, bad.citizen_id, &out, NULL), KN_ENOTFOUND);
-    assert_int_equal(audit_count(st, "resp.profile.put"), 1);
+    assert_int_equal(test_audit_count(st, NULL, "resp.profile.put"), 1);
     bad = p;
     bad.nrelatives = STORE_RESP_MAX_RELATIVES + 1;
     assert_int_equal(r->profile_put(st, &bad, NULL, NULL), KN_EINVAL);
@@ -986,7 +976,7 @@ static void assert_nothing(store *st, int64_t seq, size_t audits)
     assert_int_equal(total, 0);
     free(list);
     assert_int_equal(last_seq(st), seq);
-    assert_int_equal(audit_count(st, "resp.alarm.create"), audits);
+    assert_int_equal(test_audit_count(st, NULL, "resp.alarm.create"), audits);
 }
 
 static void test_failed_write_leaves_nothing(void **state)

@@ -18,6 +18,8 @@
 #include "vkp/vkp.h"
 #include "vkp/vkp_rules.h"
 
+#include "test_support.h"
+
 #include <dirent.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -37,19 +39,10 @@ static const char *source_dir(void)
 static char *read_corpus(const char *rel, size_t *len)
 {
     char path[1024];
-    snprintf(path, sizeof path, "%s" CORPUS "%s", source_dir(), rel);
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    snprintf(path, sizeof path, "%s%s", &CORPUS[1], rel); /* relative: no leading '/' */
+    char *buf = test_read_source(path, len);
+    if (!buf)
         fail_msg("cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
     return buf;
 }
 
