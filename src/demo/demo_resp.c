@@ -20,6 +20,8 @@
 
 #define KNUTBY "939000011"
 #define FJORDVIK "939000038"
+/* the audit trail shows a request id by its last 8 characters */
+#define DEMO_RESP_REQUEST_ID "demo-resp-load"
 #define WEEKDAYS 0x1f /* bit 0 Monday .. bit 6 Sunday */
 #define SATURDAY 0x20
 #define SUNDAY 0x40
@@ -170,14 +172,14 @@ static int load_all(resp_ctx *ctx, const auth_principal *admin, const store_citi
             return kn_err_set(err, KN_EINTERNAL, "demo: no citizen %d", rules[i].citizen);
         store_resp_rule r;
         rule_fill(&rules[i], citizens, &r);
-        rc = resp_rule_put(ctx, admin, &r, "demo", err);
+        rc = resp_rule_put(ctx, admin, &r, DEMO_RESP_REQUEST_ID, err);
     }
     for (size_t i = 0; rc == KN_OK && i < sizeof profiles / sizeof profiles[0]; i++) {
         if (profiles[i].citizen >= (int)n)
             return kn_err_set(err, KN_EINTERNAL, "demo: no citizen %d", profiles[i].citizen);
         store_resp_profile p;
         profile_fill(&profiles[i], &p);
-        rc = resp_profile_put(ctx, admin, citizens[profiles[i].citizen].id, &p, "demo", err);
+        rc = resp_profile_put(ctx, admin, citizens[profiles[i].citizen].id, &p, DEMO_RESP_REQUEST_ID, err);
     }
     return rc;
 }

@@ -218,7 +218,7 @@ int resp_alarm_create_system(resp_ctx *ctx, resp_alarm_op *op, kn_err *err);
 /* ---- operator steps ---- */
 
 enum resp_action {
-    RESP_ACT_CLAIM = 1,          /* NEW -> CLAIMED by p; someone else's claim: KN_ECONFLICT "tatt av <navn>" */
+    RESP_ACT_CLAIM = 1,          /* NEW -> CLAIMED by p; someone else's claim: KN_ECONFLICT "claimed by <name>" */
     RESP_ACT_RELEASE,            /* CLAIMED by p -> NEW */
     RESP_ACT_ACK,                /* CLAIMED by p -> ACKNOWLEDGED */
     RESP_ACT_PHONE,              /* ACKNOWLEDGED: resolved on the phone (outcome phone) */
