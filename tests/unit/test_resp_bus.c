@@ -104,6 +104,16 @@ static int tsub_notifies(tsub *t)
     return n;
 }
 
+/* The decimal id at the start of a frame's "id: " line. The read buffer is
+ * not NUL-terminated, so no strtoll: it may run past the frame's end. */
+static long long frame_id(const char *p, size_t len)
+{
+    long long id = 0;
+    for (size_t i = 0; i < len && p[i] >= '0' && p[i] <= '9'; i++)
+        id = id * 10 + (p[i] - '0');
+    return id;
+}
+
 /* Split what a read returned into frames and record them; every frame must
  * be whole (ends with a blank line). */
 static void parse_frames(tsub *t, const char *buf, size_t len)
@@ -118,7 +128,7 @@ static void parse_frames(tsub *t, const char *buf, size_t len)
             t->pings++;
         } else {
             assert_true(strncmp(f, "id: ", 4) == 0);
-            long long id = strtoll(f + 4, NULL, 10);
+            long long id = frame_id(f + 4, flen - 4);
             const char *ev = memmem(f, flen, "\nevent: ", 8);
             assert_non_null(ev);
             if (strncmp(ev + 8, "reset\n", 6) == 0) {
