@@ -150,6 +150,7 @@ static int serve_with(const kn_config *cfg, store *st, auth_ctx *auth)
         hub_deliver_stop(hub.deliver);
         return CLI_EXIT_FAIL;
     }
+    resp_metrics_register(resp);
     hub.on_intake = resp_on_hub_intake; /* set before any request can reach the hub */
     hub.on_intake_cls = resp;
     http_app app = {cfg, st, auth, &citizens, &hub, resp};

@@ -478,6 +478,11 @@ void resp_sub_close(resp_sub *sub);     /* unsubscribe and free; notify is never
 /* Close every subscriber's stream (server stop): their reads return -1 and
  * each is notified once. */
 void resp_bus_shutdown(resp_bus *bus);
+/* Export the context's bus on /metrics (knute_resp_streams,
+ * knute_resp_frames_published_total, knute_resp_stream_resets_total); one
+ * context per process (`knute serve`). resp_ctx_free unregisters it. */
+void resp_metrics_register(resp_ctx *ctx);
+void resp_metrics_unregister(resp_ctx *ctx);
 /* Gauges for /metrics: subscribers, frames published, ring lag resets. */
 void resp_bus_stats(resp_bus *bus, int64_t *subs, int64_t *published, int64_t *resets);
 /* Open a console stream as principal p (GET /api/v1/resp/stream): every

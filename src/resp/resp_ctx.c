@@ -109,6 +109,7 @@ void resp_ctx_free(resp_ctx *ctx)
     if (!ctx)
         return;
     resp_stop(ctx);
+    resp_metrics_unregister(ctx); /* no /metrics request runs now: the server has stopped */
     resp_bus_free(ctx->bus);
     destroy_sync(ctx);
     free(ctx);

@@ -21,6 +21,7 @@ Prints "N passed, M failed" last; exits 1 on any failure.
 import datetime
 import http.client
 import json
+import re
 import os
 import sys
 import threading
@@ -178,6 +179,7 @@ def test_two_streams_see_alarms(srv, op, poster):
         time.sleep(0.3)
         R.equal("replay: exactly the three missed, in order", again.ids(), more)
         R.equal("no reset on a short absence", [f for f in again.frames if f.get("event") == "reset"], [])
+        metrics_show_streams(srv)
         again.close()
         # ?after= does the same; Last-Event-ID wins over it
         after = Sse(srv.url, STREAM + "?after=%d" % seqs[-1], cookie_auth(op))
@@ -193,6 +195,19 @@ def test_two_streams_see_alarms(srv, op, poster):
     finally:
         a.close()
         b.close()
+
+
+def metrics_show_streams(srv):
+    """/metrics (as admin) counts the open streams and the published frames."""
+    adm = knute.logged_in(srv.url, "admin")
+    r = adm.get("/metrics")
+    R.equal("/metrics answers 200", r.status, 200, r.text[:200])
+    got = dict(re.findall(r"^(knute_resp_[a-z_]+) (\d+)$", r.text, re.M))
+    R.check("knute_resp_streams counts the open streams (2 here)", int(got.get("knute_resp_streams", -1)) >= 2,
+            repr(got))
+    R.check("knute_resp_frames_published_total counts the frames", int(got.get("knute_resp_frames_published_total", 0)) >= 6,
+            repr(got))
+    R.equal("no stream was reset", got.get("knute_resp_stream_resets_total"), "0")
 
 
 def test_municipality_filter(srv, op, fjord_op, case_worker, poster):
