@@ -289,10 +289,9 @@ static void notes_scan(const store_resp_event *list, size_t n, const char *alarm
     }
 }
 
-/* Close needs to know whether cause and measure were noted. The alarm's
- * events come a page at a time (oldest first); an alarm with more (a long
- * flood of repeats) is followed through its municipality's events after
- * that page, up to its newest event. */
+/* Close needs to know whether cause and measure were noted. The store's
+ * list of an alarm keeps only the newest of its periodic events (repeats,
+ * reminders), so the operator's notes are in it even after a long flood. */
 static int load_notes(resp_ctx *ctx, const store_resp_alarm *a, notes_seen *seen, kn_err *err)
 {
     memset(seen, 0, sizeof *seen);
@@ -301,21 +300,7 @@ static int load_notes(resp_ctx *ctx, const store_resp_alarm *a, notes_seen *seen
     int rc = ctx->st->ops->resp->event_list_alarm(ctx->st, a->id, &list, &n, err);
     if (rc == KN_OK)
         notes_scan(list, n, a->id, seen);
-    int64_t after = n > 0 ? list[n - 1].seq : a->last_seq;
-    int more = n >= STORE_RESP_PAGE_MAX;
     free(list);
-    const char *munis[1] = {a->municipality};
-    while (rc == KN_OK && more && !(seen->cause && seen->measure) && after < a->last_seq) {
-        rc = ctx->st->ops->resp->event_list(ctx->st, munis, 1, after, STORE_RESP_PAGE_MAX, &list,
-                                            &n, err);
-        if (rc == KN_OK)
-            notes_scan(list, n, a->id, seen);
-        more = rc == KN_OK && n > 0;
-        if (more)
-            after = list[n - 1].seq;
-        free(list);
-        list = NULL;
-    }
     return rc;
 }
 

@@ -35,6 +35,7 @@
 #define STORE_RESP_MAX_PRIO_RULES 8
 #define STORE_RESP_MAX_STEPS 6
 #define STORE_RESP_PAGE_MAX 1000
+#define STORE_RESP_PERIODIC_KEPT 20  /* newest repeats/reminders event_list_alarm keeps */
 
 /* Alarm state (the queue shows everything but CLOSED). */
 enum store_resp_state {
@@ -251,7 +252,11 @@ struct store_resp_ops {
     int (*event_list)(store *st, const char *const *municipalities, size_t n_munis,
                       int64_t after_seq, size_t limit, store_resp_event **list, size_t *n,
                       kn_err *err);
-    /* One alarm's events, oldest first (at most STORE_RESP_PAGE_MAX). */
+    /* One alarm's events, oldest first (at most STORE_RESP_PAGE_MAX): every
+     * event but the periodic kinds "repeated" and "renotified", of which only
+     * the newest STORE_RESP_PERIODIC_KEPT each (the alarm's repeats and
+     * escalations count them all). So a long flood or a forgotten alarm
+     * never pushes the operator's steps out of the list. */
     int (*event_list_alarm)(store *st, const char *alarm_id, store_resp_event **list, size_t *n,
                             kn_err *err);
     /* Highest event seq (0 when none). */

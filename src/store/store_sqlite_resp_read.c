@@ -48,7 +48,16 @@ static const char SQL_TOTAL_COUNTER[] =
 static const char SQL_MUNIS[] = "SELECT municipality FROM resp_alarm_counts ORDER BY municipality";
 static const char SQL_EVENTS_AFTER[] =
     EVENT_SELECT "municipality = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3";
-static const char SQL_EVENTS_ALARM[] = EVENT_SELECT "alarm_id = ?1 ORDER BY seq LIMIT ?2";
+/* Periodic kinds (a flood's repeats, reminders) are kept to their newest
+ * STORE_RESP_PERIODIC_KEPT each, so the operator's own steps always fit. */
+#define PERIODIC_NEWEST(kind)                                                                      \
+    "seq IN (SELECT seq FROM resp_events WHERE alarm_id = ?1 AND kind = '" kind "'"                \
+    " ORDER BY seq DESC LIMIT 20)"
+_Static_assert(STORE_RESP_PERIODIC_KEPT == 20, "the LIMIT in PERIODIC_NEWEST");
+static const char SQL_EVENTS_ALARM[] =
+    EVENT_SELECT "alarm_id = ?1 AND (kind NOT IN ('repeated', 'renotified')"
+                 " OR " PERIODIC_NEWEST("repeated") " OR " PERIODIC_NEWEST("renotified") ")"
+                 " ORDER BY seq LIMIT ?2";
 static const char SQL_EVENT_LAST[] = "SELECT coalesce(max(seq), 0) FROM resp_events";
 static const char SQL_TIMERS_DUE[] =
     ALARM_SELECT "state <> 5 AND next_timer_at > 0 AND next_timer_at <= ?1"

@@ -880,6 +880,20 @@ static void test_close_after_long_flood(void **state)
     act_ok(f, me, id, RESP_ACT_MEASURE, "Ny alarmknapp bestilt", &a);
     act_ok(f, me, id, RESP_ACT_CLOSE, NULL, &a);
     assert_int_equal(a.state, RESP_ST_CLOSED);
+    /* The detail's timeline: every step of the operator, and only the
+     * newest repeats (the alarm's counter has them all). */
+    resp_alarm_detail d;
+    assert_int_equal(resp_alarm_get(f->ctx, me, id, "read", &d, &err), KN_OK);
+    size_t repeated = 0, steps = 0;
+    for (size_t i = 0; i < d.nevents; i++) {
+        repeated += strcmp(d.events[i].kind, "repeated") == 0;
+        steps += d.events[i].actor_id[0] && strcmp(d.events[i].actor_id, me->id) == 0;
+    }
+    assert_int_equal(repeated, STORE_RESP_PERIODIC_KEPT);
+    assert_int_equal(steps, 6); /* claim, ack, phone, cause, measure, close (the refused close wrote nothing) */
+    assert_string_equal(d.events[d.nevents - 1].kind, "closed");
+    assert_int_equal(d.alarm.repeats, N - 1);
+    resp_alarm_detail_free(&d);
 }
 
 static int setup_flood(void **state)
