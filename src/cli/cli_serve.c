@@ -107,7 +107,8 @@ static int resp_create(const kn_config *cfg, store *st, hub_ctx *hub, resp_ctx *
                    .supervise_vitals_kit_s = SUPERVISE(cfg->resp_supervise_vitals_kit_s),
                    .flood_max = (int)cfg->resp_flood_max,
                    .flood_window_s = (int)cfg->resp_flood_window_s,
-                   .bus_ring = (int)cfg->resp_bus_ring};
+                   .bus_ring = (int)cfg->resp_bus_ring,
+                   .centre_herid = cfg->resp_centre_herid};
 #undef SUPERVISE
     return resp_ctx_new(&o, out, err);
 }

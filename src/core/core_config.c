@@ -73,6 +73,7 @@ static const struct setting settings[] = {
     NUM("resp_supervise_vitals_kit_s", resp_supervise_vitals_kit_s, "86400", 0, 7L * 86400, "Heartbeat interval of vitals kits (digital home follow-up) (0 = not supervised)."),
     NUM("resp_flood_max", resp_flood_max, "5", 1, 10000, "Alarms one device may raise within resp_flood_window_s; further ones are merged into its newest open alarm that is at least as urgent (a more urgent one keeps its own line)."),
     NUM("resp_flood_window_s", resp_flood_window_s, "60", 1, 86400, "Window of the flood limit resp_flood_max (seconds)."),
+    STR("resp_centre_herid", resp_centre_herid, "", "HER-id of the response centre: sender and author of the Compositions journaled to the EPJ (empty: the municipality's organisation number)."),
     NUM("resp_bus_ring", resp_bus_ring, "16384", 256, 1048576, "Alarm events kept in memory for consoles that reconnect; one that missed more reloads its queue."),
     ENUM("environment", environment, "test", "production|test", "production rejects synthetic person numbers; test rejects real ones."),
 };

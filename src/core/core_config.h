@@ -64,6 +64,7 @@ typedef struct kn_config {
     long resp_flood_max;
     long resp_flood_window_s;
     long resp_bus_ring;
+    char resp_centre_herid[16];       /* the response centre's HER-id for journaling */
     /* deployment */
     char environment[16];             /* production | test */
 } kn_config;

@@ -145,6 +145,8 @@ typedef struct resp_opts {
     int flood_max;               /* default 5 */
     int flood_window_s;          /* default 60 */
     int bus_ring;                /* events kept for reconnecting consoles (default 16384) */
+    const char *centre_herid;    /* the response centre's HER-id: sender and author of the
+                                    journal; NULL/"" = the municipality's orgnr (copied) */
 } resp_opts;
 
 typedef struct resp_ctx resp_ctx;

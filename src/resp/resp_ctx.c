@@ -8,6 +8,7 @@
 
 #include "../core/core_log.h"
 #include "../core/core_util.h"
+#include "../nid/nid.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -83,11 +84,15 @@ int resp_ctx_new(const resp_opts *o, resp_ctx **out, kn_err *err)
         o->flood_max < 0 || o->flood_window_s < 0 || o->bus_ring < 0)
         return kn_err_set(err, KN_EINVAL,
                           "resp: timers, flood limits and ring size must not be negative");
+    if (o->centre_herid && *o->centre_herid && nid_herid_check(o->centre_herid, NULL) != KN_OK)
+        return kn_err_set(err, KN_EINVAL, "resp: the response centre's HER-id is not valid");
     resp_ctx *ctx = calloc(1, sizeof *ctx);
     if (!ctx)
         return kn_err_set(err, KN_ENOMEM, "resp: out of memory");
     ctx->o = *o;
     fill_defaults(&ctx->o);
+    kn_strcpy(ctx->centre_herid, sizeof ctx->centre_herid, o->centre_herid ? o->centre_herid : "");
+    ctx->o.centre_herid = ctx->centre_herid;
     ctx->st = o->st;
     ctx->hub = o->hub;
     if (init_sync(ctx) != KN_OK) {

@@ -19,6 +19,7 @@ struct resp_ctx {
     store *st;
     hub_ctx *hub;
     resp_bus *bus;               /* owned */
+    char centre_herid[16];       /* from opts (checked); "" = none */
     /* worker */
     pthread_t worker;
     int running;                 /* worker started */

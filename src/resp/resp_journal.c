@@ -597,7 +597,7 @@ static int send_one(resp_ctx *ctx, const store_resp_alarm *a, char msg_id[33], k
     char *json = NULL;
     size_t len = 0;
     if (rc == KN_OK)
-        rc = resp_journal_build(a, &c, ev, nev, NULL, &json, &len, err);
+        rc = resp_journal_build(a, &c, ev, nev, ctx->centre_herid, &json, &len, err);
     free(ev);
     if (rc != KN_OK)
         return rc;

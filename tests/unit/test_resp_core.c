@@ -1121,11 +1121,23 @@ static void test_ctx_defaults(void **state)
     assert_int_equal(ctx->o.flood_max, 5);
     assert_int_equal(ctx->o.flood_window_s, 30);
     assert_int_equal(ctx->o.bus_ring, 16384);
+    assert_string_equal(ctx->centre_herid, ""); /* none: the journal uses the orgnr */
     int64_t before = kn_now_ms();
     int64_t now = resp_now(ctx);
     assert_true(now >= before && now <= kn_now_ms());
     resp_ctx_free(ctx);
     resp_ctx_free(NULL);
+    /* The response centre's HER-id is checked and kept (the caller's string
+     * need not outlive the call). */
+    char herid[16] = "0102287";
+    o.centre_herid = herid;
+    assert_int_equal(resp_ctx_new(&o, &ctx, &err), KN_EINVAL); /* leading zero */
+    assert_non_null(strstr(err.msg, "HER-id"));
+    kn_strcpy(herid, sizeof herid, "102287");
+    assert_int_equal(resp_ctx_new(&o, &ctx, &err), KN_OK);
+    memset(herid, 0, sizeof herid);
+    assert_string_equal(ctx->o.centre_herid, "102287");
+    resp_ctx_free(ctx);
 }
 
 int main(void)

@@ -39,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define CENTRE_HERID "102287" /* the response centre in the settings */
 #define MUNI_A "939000011"
 #define SUPPLIER "987000015"
 #define NIN_A "12834810008" /* the corpus patient (synthetic, month + 80) */
@@ -440,7 +441,8 @@ static int setup(void **state)
     f->hub_prod = (hub_ctx){.st = f->st, .environment = NID_ENV_PRODUCTION, .public_url = ""};
     org(f->st, MUNI_A, STORE_ORG_MUNICIPALITY);
     org(f->st, SUPPLIER, STORE_ORG_SUPPLIER);
-    resp_opts o = {.st = f->st, .hub = &f->hub, .environment = NID_ENV_TEST};
+    resp_opts o = {.st = f->st, .hub = &f->hub, .environment = NID_ENV_TEST,
+                   .centre_herid = CENTRE_HERID};
     if (resp_test_ctx_new(&o, &f->now, &f->ctx) != 0)
         return -1;
     f->op = test_principal(AUTH_PRINCIPAL_USER, "u0000000000000000000000000000001");
@@ -528,6 +530,11 @@ static void test_journal_run(void **state)
     free(au);
     json_t *doc = json_loadb(m.body, m.body_len, 0, NULL);
     expect_callout_codes(doc);
+    /* the response centre's HER-id from the settings is the sender */
+    json_t *header = json_object_get(json_array_get(json_object_get(doc, "entry"), 0), "resource");
+    json_t *sender = json_object_get(json_object_get(header, "sender"), "identifier");
+    assert_non_null(json_string_value(json_object_get(sender, "value")));
+    assert_string_equal(json_string_value(json_object_get(sender, "value")), CENTRE_HERID);
     json_decref(doc);
     store_hub_message_free(&m);
     store_resp_alarm b;
