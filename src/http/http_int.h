@@ -255,6 +255,11 @@ typedef struct http_field {
 /* Decode req->json as an object of string fields; unknown fields, wrong types
  * and missing required fields are KN_EINVAL naming the field. */
 int http_body_fields(const http_req *req, const http_field *fields, size_t n, kn_err *err);
+/* One string field `value` named `name`: a string of at most max_len bytes
+ * without NUL, then *out points into it; null (or absent: value NULL) leaves
+ * *out unless required. KN_EINVAL naming the field otherwise. */
+int http_json_string(const char *name, const json_t *value, int required, size_t max_len,
+                     const char **out, kn_err *err);
 
 /* Strict query integer: absent -> dflt; otherwise whole number in [min,max],
  * else KN_EINVAL naming the parameter. */

@@ -17,21 +17,26 @@ static const http_field *field_named(const http_field *fields, size_t n, const c
     return NULL;
 }
 
-static int field_take(const http_field *f, const json_t *value, kn_err *err)
+int http_json_string(const char *name, const json_t *value, int required, size_t max_len,
+                     const char **out, kn_err *err)
 {
-    if (json_is_null(value) && !f->required)
+    if ((!value || json_is_null(value)) && !required)
         return KN_OK; /* null = absent, as answers write absent optional fields */
     if (!json_is_string(value))
-        return kn_err_set(err, KN_EINVAL, "field '%s' must be a string", f->name);
+        return kn_err_set(err, KN_EINVAL, "field '%s' must be a string", name);
     size_t len = json_string_length(value);
     const char *s = json_string_value(value);
-    if (len > f->max_len)
-        return kn_err_set(err, KN_EINVAL, "field '%s' is longer than %zu bytes", f->name,
-                          f->max_len);
+    if (len > max_len)
+        return kn_err_set(err, KN_EINVAL, "field '%s' is longer than %zu bytes", name, max_len);
     if (strlen(s) != len)
-        return kn_err_set(err, KN_EINVAL, "field '%s' holds a NUL character", f->name);
-    *f->out = s;
+        return kn_err_set(err, KN_EINVAL, "field '%s' holds a NUL character", name);
+    *out = s;
     return KN_OK;
+}
+
+static int field_take(const http_field *f, const json_t *value, kn_err *err)
+{
+    return http_json_string(f->name, value, f->required, f->max_len, f->out, err);
 }
 
 int http_body_fields(const http_req *req, const http_field *fields, size_t n, kn_err *err)

@@ -39,23 +39,6 @@ int http_resp_ctx(const http_req *req, resp_ctx **out, kn_err *err)
 
 /* ---- typed body fields ---- */
 
-/* null counts as absent, as answers write absent optional fields. */
-static int take_str(const char *name, const json_t *v, size_t max, const char **out, kn_err *err)
-{
-    if (json_is_null(v))
-        return KN_OK;
-    if (!json_is_string(v))
-        return kn_err_set(err, KN_EINVAL, "field '%s' must be a string", name);
-    size_t len = json_string_length(v);
-    const char *s = json_string_value(v);
-    if (len > max)
-        return kn_err_set(err, KN_EINVAL, "field '%s' is longer than %zu bytes", name, max);
-    if (strlen(s) != len)
-        return kn_err_set(err, KN_EINVAL, "field '%s' holds a NUL character", name);
-    *out = s;
-    return KN_OK;
-}
-
 /* A whole number in [min, max]; absent/null keeps *out. */
 static int take_int(const char *name, const json_t *v, long min, long max, int *out, kn_err *err)
 {
@@ -95,25 +78,25 @@ static int take_position(const json_t *v, resp_alarm_in *in, kn_err *err)
 static int alarm_field(const char *key, const json_t *v, resp_alarm_in *in, kn_err *err)
 {
     if (strcmp(key, "device") == 0)
-        return take_str(key, v, DEVICE_MAX, &in->device, err);
+        return http_json_string(key, v, 0, DEVICE_MAX, &in->device, err);
     if (strcmp(key, "citizen_id") == 0)
-        return take_str(key, v, STORE_ID_LEN - 1, &in->citizen_id, err);
+        return http_json_string(key, v, 0, STORE_ID_LEN - 1, &in->citizen_id, err);
     if (strcmp(key, "alert_code") == 0)
-        return take_str(key, v, STORE_RESP_CODE_LEN - 1, &in->alert_code, err);
+        return http_json_string(key, v, 0, STORE_RESP_CODE_LEN - 1, &in->alert_code, err);
     if (strcmp(key, "time") == 0)
-        return take_str(key, v, TIME_MAX, &in->time, err);
+        return http_json_string(key, v, 0, TIME_MAX, &in->time, err);
     if (strcmp(key, "severity") == 0)
         return take_int(key, v, 0, 1000, &in->severity, err);
     if (strcmp(key, "triage") == 0)
-        return take_str(key, v, 2, &in->triage, err);
+        return http_json_string(key, v, 0, 2, &in->triage, err);
     if (strcmp(key, "position") == 0)
         return take_position(v, in, err);
     if (strcmp(key, "battery") == 0)
         return take_int(key, v, 0, 100, &in->battery, err);
     if (strcmp(key, "text") == 0)
-        return take_str(key, v, 255, &in->text, err);
+        return http_json_string(key, v, 0, 255, &in->text, err);
     if (strcmp(key, "id") == 0)
-        return take_str(key, v, 127, &in->external_id, err);
+        return http_json_string(key, v, 0, 127, &in->external_id, err);
     return kn_err_set(err, KN_EINVAL, "unknown field '%.64s'", key);
 }
 
@@ -197,9 +180,9 @@ static int heartbeat_field(const char *key, const json_t *v, const char **device
                            const char **at, int *battery, kn_err *err)
 {
     if (strcmp(key, "device") == 0)
-        return take_str(key, v, DEVICE_MAX, device, err);
+        return http_json_string(key, v, 0, DEVICE_MAX, device, err);
     if (strcmp(key, "time") == 0)
-        return take_str(key, v, TIME_MAX, at, err);
+        return http_json_string(key, v, 0, TIME_MAX, at, err);
     if (strcmp(key, "battery") == 0)
         return take_int(key, v, 0, 100, battery, err);
     return kn_err_set(err, KN_EINVAL, "unknown field '%.64s'", key);
@@ -409,26 +392,6 @@ static json_t *citizen_json(const store_citizen *c)
                      optional(c->phone));
 }
 
-static const char *step_kind_name(int kind)
-{
-    switch (kind) {
-    case RESP_STEP_CENTRE: return "centre";
-    case RESP_STEP_HOMECARE: return "homecare";
-    case RESP_STEP_ONCALL: return "oncall";
-    case RESP_STEP_RELATIVES: return "relatives";
-    default: return NULL;
-    }
-}
-
-static json_t *step_json(const store_resp_step *s)
-{
-    const char *kind = step_kind_name(s->kind);
-    if (!kind)
-        return json_null();
-    return json_pack("{s:s, s:s, s:i}", "kind", kind, "target", s->target, "timeout_s",
-                     s->timeout_s);
-}
-
 static json_t *event_item(const void *record)
 {
     return resp_event_to_json(record);
@@ -448,7 +411,7 @@ static json_t *detail_json(const resp_alarm_detail *d)
         return NULL;
     }
     return json_pack("{s:o, s:o, s:o, s:o, s:o}", "alarm", alarm, "events", events, "citizen",
-                     citizen, "profile", profile, "step", step_json(&d->step));
+                     citizen, "profile", profile, "step", resp_step_to_json(&d->step));
 }
 
 int http_h_resp_alarm_get(http_req *req, kn_err *err)
@@ -486,11 +449,11 @@ static int action_decode(const http_req *req, resp_action_in *in, kn_err *err)
     json_object_foreach(req->json, key, v)
     {
         if (strcmp(key, "action") == 0)
-            rc = take_str(key, v, 32, &action, err);
+            rc = http_json_string(key, v, 0, 32, &action, err);
         else if (strcmp(key, "team") == 0)
-            rc = take_str(key, v, 127, &in->team, err);
+            rc = http_json_string(key, v, 0, 127, &in->team, err);
         else if (strcmp(key, "text") == 0)
-            rc = take_str(key, v, 500, &in->text, err);
+            rc = http_json_string(key, v, 0, 500, &in->text, err);
         else if (strcmp(key, "version") == 0 && !json_is_null(v)) {
             if (!json_is_integer(v) || (version = json_integer_value(v)) < 0)
                 rc = kn_err_set(err, KN_EINVAL, "field 'version' must be a whole number >= 0");

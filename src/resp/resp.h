@@ -318,6 +318,9 @@ int resp_rule_list(resp_ctx *ctx, const auth_principal *p, const char *municipal
 int resp_rule_from_json(const json_t *j, const char *municipality, store_resp_rule *out,
                         kn_err *err);
 json_t *resp_rule_to_json(const store_resp_rule *r);    /* new reference */
+/* One step: {"kind","target","timeout_s"}, or JSON null for a step of no
+ * kind (none notified). New reference. */
+json_t *resp_step_to_json(const store_resp_step *s);
 
 /* The rule that applies to an alarm at time `at` (local Norwegian time,
  * Europe/Oslo, DST included): a citizen rule wins over a service rule, a

@@ -316,18 +316,22 @@ int resp_rule_from_json(const json_t *j, const char *municipality, store_resp_ru
     return rc;
 }
 
+json_t *resp_step_to_json(const store_resp_step *s)
+{
+    if (s->kind <= 0 || s->kind >= NSTEP_KINDS)
+        return json_null();
+    return json_pack("{s:s, s:s, s:i}", "kind", step_kinds[s->kind], "target", s->target,
+                     "timeout_s", s->timeout_s);
+}
+
 json_t *resp_rule_to_json(const store_resp_rule *r)
 {
     json_t *days = json_array(), *steps = json_array();
     for (int d = 0; d < 7; d++)
         if (r->weekdays & (1 << d))
             json_array_append_new(days, json_string(day_names[d]));
-    for (int i = 0; i < r->nsteps && i < STORE_RESP_MAX_STEPS; i++) {
-        const store_resp_step *s = &r->steps[i];
-        int kind = s->kind > 0 && s->kind < NSTEP_KINDS ? s->kind : 0;
-        json_array_append_new(steps, json_pack("{s:s, s:s, s:i}", "kind", step_kinds[kind],
-                                               "target", s->target, "timeout_s", s->timeout_s));
-    }
+    for (int i = 0; i < r->nsteps && i < STORE_RESP_MAX_STEPS; i++)
+        json_array_append_new(steps, resp_step_to_json(&r->steps[i]));
     char from[6], to[6];
     hhmm_format(r->start_min, from);
     hhmm_format(r->end_min, to);
