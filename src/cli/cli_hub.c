@@ -34,11 +34,12 @@ static int exit_for(int status)
 
 static void hub_setup(const kn_config *cfg, store *st, hub_ctx *hub)
 {
-    hub->st = st;
-    hub->environment = strcmp(cfg->environment, "production") == 0 ? NID_ENV_PRODUCTION
-                                                                     : NID_ENV_TEST;
-    hub->public_url = cfg->public_url;
-    hub->deliver = NULL;
+    /* every field: what is not named here (delivery engine, intake hook) is off */
+    *hub = (hub_ctx){.st = st,
+                     .environment = strcmp(cfg->environment, "production") == 0
+                                        ? NID_ENV_PRODUCTION
+                                        : NID_ENV_TEST,
+                     .public_url = cfg->public_url};
 }
 
 /* ---- grant ---- */

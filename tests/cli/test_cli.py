@@ -367,6 +367,19 @@ def test_backup(wd):
     R.equal("backup to an unwritable place exits 1", p.returncode, 1, show(p))
 
 
+def test_hub_send(wd):
+    """`knute hub send`, as scripts/demo_hub.sh uses it: accepted once, then a duplicate."""
+    srv = knute.Server(ARGS.knute, wd, ARGS.web_root, name="hubsend")
+    srv.cli("demo")
+    srv.cli("client", "add", "lev", "--kind", "apikey", "--scope", "vkp/write", "--grant", MUNI_A + ":operator")
+    srv.cli("hub", "grant", "add", "--client", "lev", "--receiver", MUNI_A, "--resource", "*", "--access", "write")
+    msg = os.path.join(ARGS.source_dir, "tests", "fhir", "vkp", "valid", "msg-medicationdispense.json")
+    first = srv.cli("hub", "send", "--receiver", MUNI_A, "--client", "lev", msg, check=False)
+    R.check("hub send exits 0 with the status path", first.returncode == 0 and "$status" in first.stdout, show(first))
+    again = srv.cli("hub", "send", "--receiver", MUNI_A, "--client", "lev", msg, check=False)
+    R.check("the same message again: a duplicate", again.returncode == 0 and "duplicate" in again.stdout, show(again))
+
+
 def test_config_doc(wd):
     p = run(["config", "--markdown"], wd)
     R.equal("config --markdown exits 0", p.returncode, 0, show(p))
@@ -420,6 +433,7 @@ def main():
         R.run("organisations", test_organisations, wd.path)
         R.run("log rotation with SIGHUP", test_log_rotation, wd.path)
         R.run("online backup while writing", test_backup, wd.path)
+        R.run("hub send from the command line", test_hub_send, wd.path)
         R.run("docs/config.md", test_config_doc, wd.path)
         R.run("docs/api.md", test_api_doc, wd.path)
         code = R.summary()
